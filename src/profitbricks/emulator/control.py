@@ -1,0 +1,422 @@
+"""Run-time controls of the emulator: request progression, rate limit, faults, latency, seed.
+
+Everything here is off by default. The settings come from the emulator's configuration (and so
+from the command line) and can be read and changed while it runs through the control API under
+the reserved prefix ``/_emulator/``, which needs no credentials:
+
+``GET /_emulator/`` or ``GET /_emulator/config``
+    the current settings as JSON.
+``PATCH`` or ``POST /_emulator/config``
+    change any of ``progression``, ``delay``, ``rate_limit``, ``rate_window``,
+    ``fail_probability``, ``error_probability``, ``latency``, ``seed``; answers the new settings,
+    or 400 ``{"error": "..."}`` (nothing is changed) when a value is invalid.
+``POST /_emulator/reset``
+    back to the initial state (accounts and catalogue only); an optional JSON body
+    ``{"seed": n}`` sets the seed first. The settings stay as they are.
+
+Fault draws use a random generator of their own, seeded from ``seed``, so a seeded run fails the
+same requests every time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+__all__ = [
+    "CONTROL_PREFIX",
+    "Controls",
+    "InvalidSetting",
+    "Progression",
+    "Rejection",
+]
+
+#: Paths under this prefix are the control API, never the Cloud API.
+CONTROL_PREFIX = "/_emulator"
+
+ProgressionMode = Literal["immediate", "polls", "seconds"]
+
+
+class InvalidSetting(ValueError):
+    """A control setting has a value out of its range or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Progression:
+    """How fast a provisioning request goes from QUEUED to DONE.
+
+    ``mode`` is ``"immediate"`` (DONE at once), ``"polls"`` (DONE after ``value`` status polls)
+    or ``"seconds"`` (DONE ``value`` seconds after it was created). ``str()`` gives the text form
+    that :meth:`parse` reads.
+    """
+
+    mode: ProgressionMode = "immediate"
+    value: float = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Progression:
+        """Read ``"immediate"``, ``"polls:N"`` (N >= 0 integer) or ``"seconds:T"`` (T >= 0).
+
+        Raises :class:`InvalidSetting` for anything else.
+        """
+        if not isinstance(text, str):
+            raise InvalidSetting("progression must be a string")
+        mode, sep, arg = text.strip().partition(":")
+        if mode == "immediate" and not sep:
+            return cls("immediate", 0)
+        if mode == "polls" and sep:
+            try:
+                polls = int(arg)
+            except ValueError:
+                polls = -1
+            if polls < 0:
+                raise InvalidSetting(f"polls:N needs an integer N >= 0, got {arg!r}")
+            return cls("polls", polls)
+        if mode == "seconds" and sep:
+            try:
+                seconds = float(arg)
+            except ValueError:
+                seconds = -1.0
+            if not math.isfinite(seconds) or seconds < 0:
+                raise InvalidSetting(f"seconds:T needs a number T >= 0, got {arg!r}")
+            return cls("seconds", seconds)
+        raise InvalidSetting(
+            f"progression must be 'immediate', 'polls:N' or 'seconds:T', got {text!r}"
+        )
+
+    @classmethod
+    def after_seconds(cls, seconds: float) -> Progression:
+        """The ``delay=T`` policy: requests are DONE ``seconds`` after creation."""
+        return cls.parse(f"seconds:{float(seconds)!r}")
+
+    def __str__(self) -> str:
+        if self.mode == "immediate":
+            return "immediate"
+        if self.mode == "polls":
+            return f"polls:{int(self.value)}"
+        return f"seconds:{float(self.value)!r}"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A request turned away before it reaches the API: 429 (rate limit) or 503 (injected).
+
+    The HTTP layer answers ``status`` with ``headers`` and the API error body of :meth:`body`.
+    """
+
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    message: str = ""
+
+    def body(self) -> dict[str, Any]:
+        """The Cloud API error body: ``{"httpStatus": ..., "messages": [...]}``."""
+        return {
+            "httpStatus": self.status,
+            "messages": [{"errorCode": str(self.status), "message": self.message}],
+        }
+
+
+class _Resettable(Protocol):
+    def reset(self) -> None: ...
+
+
+def _probability(name: str, value: object) -> float:
+    number = _number(name, value)
+    if not 0.0 <= number <= 1.0:
+        raise InvalidSetting(f"{name} must be between 0 and 1, got {value!r}")
+    return number
+
+
+def _number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidSetting(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidSetting(f"{name} must be finite, got {value!r}")
+    return number
+
+
+def _non_negative(name: str, value: object) -> float:
+    number = _number(name, value)
+    if number < 0:
+        raise InvalidSetting(f"{name} must be >= 0, got {value!r}")
+    return number
+
+
+def _rate_limit(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidSetting(f"rate_limit must be an integer >= 1 or null, got {value!r}")
+    # 0 reads naturally as "no limit" on a command line.
+    return value or None
+
+
+def _rate_window(value: object) -> float:
+    number = _number("rate_window", value)
+    if number <= 0:
+        raise InvalidSetting(f"rate_window must be > 0 seconds, got {value!r}")
+    return number
+
+
+def _seed(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidSetting(f"seed must be an integer or null, got {value!r}")
+    return value
+
+
+def _progression(value: object) -> Progression:
+    if isinstance(value, Progression):
+        return value
+    if not isinstance(value, str):
+        raise InvalidSetting(f"progression must be a string, got {value!r}")
+    return Progression.parse(value)
+
+
+_SETTINGS = (
+    "progression",
+    "delay",
+    "rate_limit",
+    "rate_window",
+    "fail_probability",
+    "error_probability",
+    "latency",
+    "seed",
+)
+
+
+class Controls:
+    """The emulator's switchable behaviour, shared by all threads serving requests.
+
+    Construct it with keyword settings (all off by default) or from an ``EmulatorConfig`` with
+    :meth:`from_config`. Every method is thread-safe. ``clock`` is injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        progression: Progression | str = "immediate",
+        rate_limit: int | None = None,
+        rate_window: float = 1.0,
+        fail_probability: float = 0.0,
+        error_probability: float = 0.0,
+        latency: float = 0.0,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self.progression: Progression = _progression(progression)
+        self.rate_limit: int | None = _rate_limit(rate_limit)
+        self.rate_window: float = _rate_window(rate_window)
+        self.fail_probability: float = _probability("fail_probability", fail_probability)
+        self.error_probability: float = _probability("error_probability", error_probability)
+        self.latency_seconds: float = _non_negative("latency", latency)
+        self.seed: int | None = _seed(seed)
+        self._random = random.Random(self.seed)
+        self._windows: dict[str, deque[float]] = {}
+
+    @classmethod
+    def from_config(
+        cls, config: object, *, clock: Callable[[], float] = time.monotonic
+    ) -> Controls:
+        """Build the controls from an ``EmulatorConfig`` (or any object with its field names).
+
+        ``progression`` wins when set; otherwise ``delay`` T means ``seconds:T`` and no delay
+        means ``immediate``. Raises :class:`InvalidSetting` for invalid values.
+        """
+        progression = getattr(config, "progression", None)
+        if progression is None:
+            delay = getattr(config, "delay", None)
+            progression = (
+                Progression.after_seconds(_non_negative("delay", delay)) if delay else Progression()
+            )
+        rate_window = getattr(config, "rate_window", None)
+        return cls(
+            progression=progression,
+            rate_limit=getattr(config, "rate_limit", None),
+            rate_window=1.0 if rate_window is None else rate_window,
+            fail_probability=getattr(config, "fail_probability", None) or 0.0,
+            error_probability=getattr(config, "error_probability", None) or 0.0,
+            latency=getattr(config, "latency", None) or 0.0,
+            seed=getattr(config, "seed", None),
+            clock=clock,
+        )
+
+    # -- per-request hooks -------------------------------------------------------------------
+
+    def admit(self, account_key: str) -> Rejection | None:
+        """Decide whether a Cloud API request of ``account_key`` may proceed.
+
+        Returns ``None`` to go on, or a 429 :class:`Rejection` when the account has used up its
+        ``rate_limit`` requests of the last ``rate_window`` seconds (``Retry-After``: whole
+        seconds until a slot frees, at least 1), or an injected 503 drawn with
+        ``error_probability`` (``Retry-After: 1``). Rejected requests do not use the budget.
+        """
+        with self._lock:
+            limit = self.rate_limit
+            if limit is not None:
+                now = self._clock()
+                window = self._windows.get(account_key)
+                if window is None:
+                    window = self._windows[account_key] = deque()
+                horizon = now - self.rate_window
+                while window and window[0] <= horizon:
+                    window.popleft()
+                if len(window) >= limit:
+                    wait = window[len(window) - limit] + self.rate_window - now
+                    retry_after = max(1, math.ceil(wait))
+                    return Rejection(
+                        429,
+                        {"Retry-After": str(retry_after)},
+                        f"Rate limit exceeded: at most {limit} requests per "
+                        f"{self.rate_window:g} s; retry in {retry_after} s",
+                    )
+                window.append(now)
+            if self.error_probability and self._random.random() < self.error_probability:
+                return Rejection(
+                    503, {"Retry-After": "1"}, "Service temporarily unavailable (injected fault)"
+                )
+        return None
+
+    def latency(self) -> float:
+        """Seconds the HTTP layer waits before answering a Cloud API request (0 = none)."""
+        return self.latency_seconds
+
+    def request_should_fail(self) -> bool:
+        """Draw whether a new provisioning request ends FAILED (``fail_probability``)."""
+        with self._lock:
+            return bool(self.fail_probability) and self._random.random() < self.fail_probability
+
+    # -- settings ------------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        """The current settings, as ``GET /_emulator/config`` shows them."""
+        with self._lock:
+            progression = self.progression
+            return {
+                "progression": str(progression),
+                "delay": progression.value if progression.mode == "seconds" else None,
+                "rate_limit": self.rate_limit,
+                "rate_window": self.rate_window,
+                "fail_probability": self.fail_probability,
+                "error_probability": self.error_probability,
+                "latency": self.latency_seconds,
+                "seed": self.seed,
+            }
+
+    def update(self, changes: Mapping[str, object]) -> dict[str, Any]:
+        """Apply settings (names as in :meth:`settings`) all at once and return the new settings.
+
+        ``delay`` T is short for ``progression`` ``seconds:T``. A new ``seed`` reseeds the fault
+        generator. Raises :class:`InvalidSetting` and changes nothing if any value is invalid.
+        """
+        unknown = sorted(set(changes) - set(_SETTINGS))
+        if unknown:
+            raise InvalidSetting(f"unknown setting(s): {', '.join(unknown)}")
+        checked: dict[str, Any] = {}
+        if "delay" in changes:
+            delay = changes["delay"]
+            checked["progression"] = (
+                Progression()
+                if delay is None
+                else Progression.after_seconds(_non_negative("delay", delay))
+            )
+        if "progression" in changes:
+            checked["progression"] = _progression(changes["progression"])
+        if "rate_limit" in changes:
+            checked["rate_limit"] = _rate_limit(changes["rate_limit"])
+        if "rate_window" in changes:
+            checked["rate_window"] = _rate_window(changes["rate_window"])
+        for name in ("fail_probability", "error_probability"):
+            if name in changes:
+                checked[name] = _probability(name, changes[name])
+        if "latency" in changes:
+            checked["latency_seconds"] = _non_negative("latency", changes["latency"])
+        if "seed" in changes:
+            checked["seed"] = _seed(changes["seed"])
+        with self._lock:
+            for name, value in checked.items():
+                setattr(self, name, value)
+            if "seed" in checked:
+                self._random.seed(self.seed)
+            if "rate_limit" in checked or "rate_window" in checked:
+                self._windows.clear()
+        return self.settings()
+
+    def reset(self) -> None:
+        """Forget the rate-limit windows and reseed the fault generator from ``seed``."""
+        with self._lock:
+            self._windows.clear()
+            self._random.seed(self.seed)
+
+    def restore_defaults(self) -> None:
+        """Switch everything off: immediate progression, no limit, faults, latency or seed."""
+        with self._lock:
+            self.progression = Progression()
+            self.rate_limit = None
+            self.rate_window = 1.0
+            self.fail_probability = 0.0
+            self.error_probability = 0.0
+            self.latency_seconds = 0.0
+            self.seed = None
+            self._windows.clear()
+            self._random.seed(None)
+
+    # -- the control API -----------------------------------------------------------------------
+
+    def handle(
+        self, emulator: _Resettable, method: str, path: str, body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """Serve a ``/_emulator/...`` request: returns (HTTP status, JSON body).
+
+        See the module docstring for the endpoints. Unknown paths answer 404, known paths with
+        another method 405, invalid JSON or values 400; the body is then ``{"error": "..."}``.
+        """
+        route = path.rstrip("/")
+        if route in (CONTROL_PREFIX, f"{CONTROL_PREFIX}/config"):
+            if method in ("GET", "HEAD"):
+                return 200, self.settings()
+            if method in ("PATCH", "POST") and route.endswith("/config"):
+                try:
+                    return 200, self.update(_json_object(body))
+                except InvalidSetting as exc:
+                    return 400, {"error": str(exc)}
+            return 405, {"error": f"method {method} not allowed on {route}"}
+        if route == f"{CONTROL_PREFIX}/reset":
+            if method != "POST":
+                return 405, {"error": f"method {method} not allowed on {route}"}
+            try:
+                options = _json_object(body)
+                unknown = sorted(set(options) - {"seed"})
+                if unknown:
+                    raise InvalidSetting(f"unknown reset option(s): {', '.join(unknown)}")
+                if "seed" in options:
+                    self.update({"seed": options["seed"]})
+            except InvalidSetting as exc:
+                return 400, {"error": str(exc)}
+            emulator.reset()
+            self.reset()
+            return 200, {"reset": True, **self.settings()}
+        return 404, {"error": f"no control endpoint {path}"}
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidSetting(f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidSetting("body must be a JSON object")
+    return data
