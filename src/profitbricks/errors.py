@@ -1,16 +1,23 @@
 """Exceptions raised by the SDK.
 
-``PBError(resp, content, uri)`` and its subclasses keep the attributes of the 4.x SDK: ``resp`` (also
-``args[0]``) is the HTTP status, ``content`` the API's ``messages`` list and ``uri`` the URL called.
+``PBError(resp, content, uri)`` and its subclasses keep the attributes of the 4.x SDK: ``resp``
+(also ``args[0]``) is the HTTP status, ``content`` the API's ``messages`` list and ``uri`` the URL
+called.
 They also carry ``status``, ``method``, ``url`` and ``request_id``, and ``str()`` is one line.
 ``PBRequestError(msg, request_id)`` is the base of the errors raised while waiting for a request.
+``PBConfigurationError`` (a ``PBError`` and a ``ValueError``) reports missing or unusable settings.
+
+No exception text ever contains a password or an ``Authorization`` header: the transport never puts
+request headers or bodies into an error, only the status, method, URL and the API's messages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "PBConfigurationError",
     "PBError",
     "PBFailedRequest",
     "PBNotAuthorizedError",
@@ -94,7 +101,10 @@ class PBError(Exception):
 
     def __str__(self) -> str:
         status = self.resp
-        head = f"{status} {_REASONS.get(status, '')}".strip() if status is not None else "error"
+        if status is None:
+            head = "request failed"
+        else:
+            head = f"{status} {_REASONS.get(status, '')}".strip()
         text = self.message
         where = " ".join(part for part in (self.method, self.uri) if part)
         line = f"{head}: {text}" if text else head
@@ -106,6 +116,22 @@ class PBError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.resp!r}, {self.content!r}, {self.uri!r})"
+
+
+class PBConfigurationError(PBError, ValueError):
+    """The SDK is missing a setting it needs (credentials, base URL) or a setting is unusable.
+
+    ``resp`` is ``None``; ``str()`` says what is missing and how to provide it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
 
 
 class PBNotAuthorizedError(PBError):
@@ -137,13 +163,23 @@ class PBRequestError(Exception):
 
 
 class PBFailedRequest(PBRequestError):
-    """The request reached the FAILED state; ``status`` holds the last status document."""
+    """The request reached the FAILED state; ``status`` holds the last status document.
+
+    When several requests were waited for at once, ``failures`` lists one ``PBFailedRequest`` per
+    failed request (``request_id`` and ``status`` are then those of the first one).
+    """
 
     def __init__(
-        self, msg: str, request_id: str | None, status: dict[str, Any] | None = None
+        self,
+        msg: str,
+        request_id: str | None,
+        status: dict[str, Any] | None = None,
+        *,
+        failures: Sequence[PBFailedRequest] = (),
     ) -> None:
         super().__init__(msg, request_id)
         self.status = status
+        self.failures: tuple[PBFailedRequest, ...] = tuple(failures) or (self,)
 
 
 class PBTimeoutError(PBRequestError):

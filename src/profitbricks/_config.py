@@ -1,0 +1,168 @@
+"""Where the SDK finds its credentials and its base URL.
+
+Credentials, first match wins, each value on its own:
+
+1. the ``username`` / ``password`` arguments;
+2. the environment variables ``PROFITBRICKS_USERNAME`` / ``PROFITBRICKS_PASSWORD``;
+3. with ``use_config``: the ``[credentials]`` section (keys ``username``, ``password``) of the
+   config file, ``config_filename`` if given (a path, ``~`` expanded), else ``config.ini`` in
+   ``platformdirs.user_config_dir("profitbricks")``;
+4. with ``use_keyring`` and the optional ``keyring`` package installed: the password stored in the
+   system keyring under the service ``"profitbricks"`` and the username found above.
+
+Base URL: the ``host_base`` argument, then ``PROFITBRICKS_API_URL``, then ``API_HOST``.
+
+This module only reads: it never prompts, prints or writes a file. ``platformdirs`` and ``keyring``
+are imported only when they are needed, so importing the SDK stays cheap.
+"""
+
+from __future__ import annotations
+
+import configparser
+import logging
+import os
+from importlib.util import find_spec
+
+from profitbricks import API_HOST
+from profitbricks.errors import PBConfigurationError
+
+__all__ = [
+    "CONFIG_FILENAME",
+    "ENV_API_URL",
+    "ENV_PASSWORD",
+    "ENV_USERNAME",
+    "HAS_KEYRING",
+    "KEYRING_SERVICE",
+    "default_config_path",
+    "resolve_base_url",
+    "resolve_credentials",
+]
+
+ENV_USERNAME = "PROFITBRICKS_USERNAME"
+ENV_PASSWORD = "PROFITBRICKS_PASSWORD"
+ENV_API_URL = "PROFITBRICKS_API_URL"
+CONFIG_FILENAME = "config.ini"
+CONFIG_SECTION = "credentials"
+KEYRING_SERVICE = "profitbricks"
+
+#: True when the optional ``keyring`` package is installed (checked without importing it).
+HAS_KEYRING: bool = find_spec("keyring") is not None
+
+_log = logging.getLogger("profitbricks")
+
+
+def default_config_path() -> str:
+    """The config file read when no ``config_filename`` is given (it need not exist)."""
+    import platformdirs
+
+    return os.path.join(platformdirs.user_config_dir("profitbricks"), CONFIG_FILENAME)
+
+
+def _config_path(config_filename: str | None) -> str:
+    if config_filename:
+        return os.path.expanduser(config_filename)
+    return default_config_path()
+
+
+def _read_config(path: str) -> tuple[str | None, str | None]:
+    """``(username, password)`` from the ``[credentials]`` section; ``None`` for what is absent.
+
+    Raises PBConfigurationError when the file exists but cannot be read or parsed. The parser's
+    own message is dropped on purpose: it quotes the offending line, which may hold a password.
+    """
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        found = parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        raise PBConfigurationError(
+            f"cannot parse the config file {path}: expected an INI file with a "
+            f"[{CONFIG_SECTION}] section holding 'username' and 'password'"
+        ) from None
+    except OSError as exc:
+        raise PBConfigurationError(
+            f"cannot read the config file {path}: {exc.strerror or type(exc).__name__}"
+        ) from None
+    if not found or not parser.has_section(CONFIG_SECTION):
+        return None, None
+    section = parser[CONFIG_SECTION]
+    return section.get("username") or None, section.get("password") or None
+
+
+def _keyring_password(username: str) -> str | None:
+    """The password stored in the system keyring for ``username``, or None if there is none."""
+    import keyring
+    import keyring.errors
+
+    try:
+        password: str | None = keyring.get_password(KEYRING_SERVICE, username)
+    except keyring.errors.KeyringError as exc:
+        # No usable backend (a headless machine) is a normal situation, not an error.
+        _log.debug("keyring lookup skipped: %s", type(exc).__name__)
+        return None
+    return password or None
+
+
+def resolve_credentials(
+    username: str | None,
+    password: str | None,
+    *,
+    use_config: bool,
+    use_keyring: bool,
+    config_filename: str | None,
+) -> tuple[str, str]:
+    """Return ``(username, password)`` from the first source that has each (see module docstring).
+
+    Raises PBConfigurationError, saying where credentials can come from, when either is missing,
+    or when the config file exists but cannot be parsed.
+    """
+    username = username or os.environ.get(ENV_USERNAME) or None
+    password = password or os.environ.get(ENV_PASSWORD) or None
+    path: str | None = None
+    if (username is None or password is None) and use_config:
+        path = _config_path(config_filename)
+        file_username, file_password = _read_config(path)
+        username = username or file_username
+        password = password or file_password
+    keyring_used = use_keyring and HAS_KEYRING
+    if password is None and username is not None and keyring_used:
+        password = _keyring_password(username)
+    if username is not None and password is not None:
+        return username, password
+
+    missing = (
+        "username and password"
+        if username is None and password is None
+        else ("username" if username is None else "password")
+    )
+    ways = [
+        "pass username= and password= to ProfitBricksService",
+        f"set {ENV_USERNAME} and {ENV_PASSWORD}",
+    ]
+    if use_config:
+        ways.append(
+            f"put 'username' and 'password' in the [{CONFIG_SECTION}] section of "
+            f"{path or _config_path(config_filename)}"
+        )
+    if keyring_used:
+        ways.append(
+            f"store the password in the system keyring (service '{KEYRING_SERVICE}', "
+            "keyed by the username)"
+        )
+    elif use_keyring:
+        ways.append("install the 'keyring' extra to read the password from the system keyring")
+    raise PBConfigurationError(f"no ProfitBricks {missing} found: " + "; or ".join(ways) + ".")
+
+
+def resolve_base_url(host_base: str | None) -> str:
+    """The API base URL: ``host_base``, else ``PROFITBRICKS_API_URL``, else ``API_HOST``.
+
+    Trailing slashes are removed. Raises PBConfigurationError for a URL that is not http(s).
+    """
+    url = host_base or os.environ.get(ENV_API_URL) or API_HOST
+    url = url.strip().rstrip("/")
+    if not url.lower().startswith(("https://", "http://")):
+        raise PBConfigurationError(
+            "the API base URL must start with https:// or http:// "
+            f"(from the host_base argument, {ENV_API_URL} or the default)"
+        )
+    return url
