@@ -14,6 +14,7 @@ request headers or bodies into an error, only the status, method, URL and the AP
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 __all__ = [
@@ -117,6 +118,10 @@ class PBError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.resp!r}, {self.content!r}, {self.uri!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        rebuild = partial(type(self), method=self.method, request_id=self.request_id)
+        return rebuild, (self.resp, self.content, self.uri)
+
 
 class PBConfigurationError(PBError, ValueError):
     """The SDK is missing a setting it needs (credentials, base URL) or a setting is unusable.
@@ -126,12 +131,16 @@ class PBConfigurationError(PBError, ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(None, message)
+        self.args = (message,)
 
     def __str__(self) -> str:
         return self.message
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.message,)
 
 
 class PBNotAuthorizedError(PBError):
