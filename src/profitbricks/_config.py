@@ -18,7 +18,6 @@ are imported only when they are needed, so importing the SDK stays cheap.
 
 from __future__ import annotations
 
-import configparser
 import logging
 import os
 from importlib.util import find_spec
@@ -70,6 +69,8 @@ def _read_config(path: str) -> tuple[str | None, str | None]:
     Raises PBConfigurationError when the file exists but cannot be read or parsed. The parser's
     own message is dropped on purpose: it quotes the offending line, which may hold a password.
     """
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         found = parser.read(path, encoding="utf-8")

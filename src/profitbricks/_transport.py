@@ -65,8 +65,6 @@ DEFAULT_TIMEOUT = Timeout(connect=10.0, read=60.0)
 _log = logging.getLogger("profitbricks")
 
 _REQUEST_ID = re.compile(r"/requests/([-A-Fa-f0-9]+)(?:/|$)")
-_TAGS = re.compile(r"<[^>]*>")
-_SPACES = re.compile(r"\s+")
 _EXCERPT = 200
 
 _ERRORS: dict[int, type[PBError]] = {
@@ -232,7 +230,8 @@ class Transport(Protocol):
 def _excerpt(body: bytes) -> str:
     """A short one-line text of a body that is not the API's JSON (e.g. a proxy's HTML page)."""
     text = body[: _EXCERPT * 8].decode("utf-8", "replace")
-    text = _SPACES.sub(" ", _TAGS.sub(" ", text)).strip()
+    # re caches compiled patterns; compiling them only here keeps the import cheap.
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", text)).strip()
     if len(text) > _EXCERPT:
         text = text[: _EXCERPT - 1] + "…"
     return text or f"<{len(body)} bytes>"
