@@ -1,0 +1,65 @@
+"""Configuration of an :class:`~profitbricks.emulator.Emulator`."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass, field
+
+__all__ = ["DEFAULT_USERNAME", "EmulatorConfig"]
+
+DEFAULT_USERNAME = "demo@example.com"
+
+_PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
+def _random_password() -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(20))
+
+
+def _default_users() -> list[tuple[str, str]]:
+    return [(DEFAULT_USERNAME, _random_password())]
+
+
+@dataclass
+class EmulatorConfig:
+    """Settings of an emulator.
+
+    ``users``: one contract per (e-mail, password) pair, that user being its owner and
+    administrator (default: ``demo@example.com`` with a random password chosen at
+    construction). ``progression``: ``"immediate"``, ``"polls:N"`` or ``"seconds:T"``
+    (default ``seconds:1.0``; ``delay=T`` is short for ``seconds:T``). ``public_url``: the base
+    written into hrefs and ``Location`` (default: from the request's Host header +
+    ``/cloudapi/v4``). ``seed``: seeds ids and etags for reproducible runs. The fault settings
+    (``rate_limit`` requests per ``rate_window`` seconds, ``fail_probability`` of a request
+    ending FAILED, ``error_probability`` of an injected 503, ``latency`` seconds per answer)
+    are all off by default.
+    """
+
+    users: list[tuple[str, str]] = field(default_factory=_default_users)
+    progression: str | None = None
+    delay: float | None = None
+    public_url: str | None = None
+    seed: int | None = None
+    rate_limit: int | None = None
+    rate_window: float = 1.0
+    fail_probability: float = 0.0
+    error_probability: float = 0.0
+    latency: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.progression is None:
+            self.progression = (
+                f"seconds:{float(self.delay)!r}" if self.delay is not None else "seconds:1.0"
+            )
+        if self.public_url is not None:
+            self.public_url = self.public_url.rstrip("/")
+        self.users = [(str(name), str(password)) for name, password in self.users]
+
+    def __repr__(self) -> str:
+        # Passwords stay out of reprs, logs and tracebacks.
+        names = ", ".join(repr(name) for name, _ in self.users)
+        return (
+            f"EmulatorConfig(users=[{names}], progression={self.progression!r}, "
+            f"public_url={self.public_url!r}, seed={self.seed!r})"
+        )

@@ -1,0 +1,96 @@
+"""Domain errors of the emulator.
+
+Rules raise these; they carry the API's ``errorCode`` and message text but no HTTP knowledge.
+The HTTP layer (:mod:`profitbricks.emulator.http`) maps each class to its status code and writes
+the Cloud API error body ``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``.
+Messages never contain secrets (passwords, Authorization headers).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadRequest",
+    "Conflict",
+    "EmulatorError",
+    "Forbidden",
+    "Invalid",
+    "MethodNotAllowed",
+    "NotFound",
+    "Unauthorized",
+]
+
+
+class EmulatorError(Exception):
+    """Base of every error a rule may raise.
+
+    ``code`` is the API ``errorCode``, ``message`` the text of the error body.
+    """
+
+    code = "100"
+    default_message = "Request failed"
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class NotFound(EmulatorError):
+    """The path names something that does not exist or that the caller may not see."""
+
+    code = "309"
+    default_message = "Resource does not exist"
+
+
+class Unauthorized(EmulatorError):
+    """Missing or wrong credentials."""
+
+    code = "315"
+    default_message = "Unauthorized"
+
+
+class Forbidden(EmulatorError):
+    """Authenticated, but the user lacks the privilege or the edit right for this action."""
+
+    code = "316"
+    default_message = "Access denied: the user is not permitted to perform this action"
+
+
+class Invalid(EmulatorError):
+    """A request attribute breaks a validation rule.
+
+    ``attribute`` is the property name, ``rule`` the sentence after ``Attribute '<name>'``, e.g.
+    ``Invalid("ram", "must be a multiple of 256, got 1000")``. ``at`` is the JSON location of the
+    object holding the attribute (``(root).properties`` by default). The message reads
+    ``[(root).properties.ram] Attribute 'ram' must be a multiple of 256, got 1000``.
+    """
+
+    code = "100"
+
+    def __init__(self, attribute: str, rule: str, *, at: str = "(root).properties") -> None:
+        self.attribute = attribute
+        self.rule = rule
+        self.at = at
+        super().__init__(f"[{at}.{attribute}] Attribute '{attribute}' {rule}")
+
+
+class Conflict(EmulatorError):
+    """A business rule forbids the change in the current state (e.g. already shared, limit)."""
+
+    code = "200"
+
+
+class BadRequest(EmulatorError):
+    """The request is malformed: unparsable JSON, a body that is not an object, a bad query."""
+
+    code = "101"
+    default_message = "Malformed request"
+
+
+class MethodNotAllowed(EmulatorError):
+    """The path exists but not with this method; ``allowed`` lists the methods it has."""
+
+    code = "105"
+
+    def __init__(self, method: str, allowed: list[str]) -> None:
+        self.allowed = sorted(allowed)
+        super().__init__(f"Method {method} is not allowed on this resource")

@@ -1,0 +1,733 @@
+"""The emulator's web application: routing table, body parsing, auth, errors, JSON output.
+
+:class:`Emulator` is a WSGI application. For every call under ``/cloudapi/v4`` it checks HTTP
+Basic credentials (401), asks the controls whether to admit the call (429/503), resolves the
+route (404/405), then, under the one state lock, advances the provisioning queue and runs the
+rule for the route. Rules raise domain errors, mapped here to the API's error body
+``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``. Replies are JSON,
+pretty-printed in Jackson style (``"key" : value``) unless ``?pretty=false``. Paths under
+``/_emulator/`` go to the controls (no credentials).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from werkzeug.exceptions import MethodNotAllowed as RouteMethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
+
+from .catalogue import DEFAULT_RESOURCE_LIMITS
+from .config import EmulatorConfig
+from .control import Controls
+from .errors import (
+    BadRequest,
+    Conflict,
+    EmulatorError,
+    Forbidden,
+    Invalid,
+    MethodNotAllowed,
+    NotFound,
+    Unauthorized,
+)
+from .render import View
+from .requests import RequestLog
+from .rules import (
+    contract as contract_rules,
+)
+from .rules import (
+    datacenter,
+    firewall,
+    image,
+    ipblock,
+    lan,
+    loadbalancer,
+    location,
+    nic,
+    server,
+    snapshot,
+    um,
+    volume,
+)
+from .rules import (
+    request as request_rules,
+)
+from .rules.base import Call, Result
+from .state import Contract, State, User
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+__all__ = ["BASE_PATH", "Emulator", "dumps_compact", "dumps_pretty"]
+
+log = logging.getLogger("profitbricks.emulator")
+
+BASE_PATH = "/cloudapi/v4"
+_CONTROL_PREFIX = "/_emulator"
+
+Handler = Callable[..., Result]
+
+# -- JSON output ---------------------------------------------------------------------------------
+
+dumps_compact: Callable[[Any], str] = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
+
+_KEY_CACHE: dict[str, str] = {}
+
+
+def _key(name: str) -> str:
+    text = _KEY_CACHE.get(name)
+    if text is None:
+        text = encode_basestring(name) + " : "
+        if len(_KEY_CACHE) < 4096:
+            _KEY_CACHE[name] = text
+    return text
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is float:
+        return float.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _write(value: Any, out: list[str], newline: str) -> None:
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            out.append("{ }")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for name, item in value.items():
+            out.append(separator)
+            out.append(_KEY_CACHE.get(name) or _key(name))
+            t = type(item)
+            if t is str:
+                out.append(encode_basestring(item))
+            elif t is dict or t is list or t is tuple:
+                _write(item, out, inner)
+            else:
+                out.append(_scalar(item))
+            separator = "," + inner
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[ ]")
+            return
+        out.append("[ ")
+        first = True
+        for item in value:
+            if not first:
+                out.append(", ")
+            first = False
+            t = type(item)
+            if t is str:
+                out.append(encode_basestring(item))
+            elif t is dict or t is list or t is tuple:
+                _write(item, out, newline)
+            else:
+                out.append(_scalar(item))
+        out.append(" ]")
+    elif kind is str:
+        out.append(encode_basestring(value))
+    else:
+        out.append(_scalar(value))
+
+
+def dumps_pretty(value: Any) -> str:
+    """JSON in the real API's Jackson style: 2-space indent, ``"key" : value``, ``[ a, b ]``."""
+    out: list[str] = []
+    _write(value, out, "\n")
+    return "".join(out)
+
+
+# -- routing table -------------------------------------------------------------------------------
+
+_DC = "/datacenters/<dc_id>"
+_SRV = _DC + "/servers/<srv_id>"
+_NIC = _SRV + "/nics/<nic_id>"
+
+ROUTES: list[tuple[str, dict[str, Handler]]] = [
+    ("/contracts", {"GET": contract_rules.get_contract}),
+    ("/locations", {"GET": location.list_locations}),
+    ("/locations/<region>", {"GET": location.list_region}),
+    ("/locations/<region>/<city>", {"GET": location.get_location}),
+    (
+        "/datacenters",
+        {"GET": datacenter.list_datacenters, "POST": datacenter.create_datacenter},
+    ),
+    (
+        _DC,
+        {
+            "GET": datacenter.get_datacenter,
+            "PATCH": datacenter.update_datacenter,
+            "DELETE": datacenter.delete_datacenter,
+        },
+    ),
+    (_DC + "/servers", {"GET": server.list_servers, "POST": server.create_server}),
+    (
+        _SRV,
+        {
+            "GET": server.get_server,
+            "PATCH": server.update_server,
+            "DELETE": server.delete_server,
+        },
+    ),
+    (
+        _SRV + "/volumes",
+        {"GET": server.list_attached_volumes, "POST": server.attach_volume},
+    ),
+    (
+        _SRV + "/volumes/<volume_id>",
+        {"GET": server.get_attached_volume, "DELETE": server.detach_volume},
+    ),
+    (_SRV + "/cdroms", {"GET": server.list_attached_cdroms, "POST": server.attach_cdrom}),
+    (
+        _SRV + "/cdroms/<image_id>",
+        {"GET": server.get_attached_cdrom, "DELETE": server.detach_cdrom},
+    ),
+    (_SRV + "/start", {"POST": server.start_server}),
+    (_SRV + "/stop", {"POST": server.stop_server}),
+    (_SRV + "/reboot", {"POST": server.reboot_server}),
+    (_SRV + "/nics", {"GET": nic.list_nics, "POST": nic.create_nic}),
+    (_NIC, {"GET": nic.get_nic, "PATCH": nic.update_nic, "DELETE": nic.delete_nic}),
+    (
+        _NIC + "/firewallrules",
+        {"GET": firewall.list_firewall_rules, "POST": firewall.create_firewall_rule},
+    ),
+    (
+        _NIC + "/firewallrules/<rule_id>",
+        {
+            "GET": firewall.get_firewall_rule,
+            "PATCH": firewall.update_firewall_rule,
+            "DELETE": firewall.delete_firewall_rule,
+        },
+    ),
+    (_DC + "/volumes", {"GET": volume.list_volumes, "POST": volume.create_volume}),
+    (
+        _DC + "/volumes/<volume_id>",
+        {
+            "GET": volume.get_volume,
+            "PATCH": volume.update_volume,
+            "DELETE": volume.delete_volume,
+        },
+    ),
+    (_DC + "/volumes/<volume_id>/create-snapshot", {"POST": snapshot.create_snapshot}),
+    (_DC + "/volumes/<volume_id>/restore-snapshot", {"POST": snapshot.restore_snapshot}),
+    (_DC + "/lans", {"GET": lan.list_lans, "POST": lan.create_lan}),
+    (
+        _DC + "/lans/<lan_id>",
+        {"GET": lan.get_lan, "PATCH": lan.update_lan, "DELETE": lan.delete_lan},
+    ),
+    (_DC + "/lans/<lan_id>/nics", {"GET": lan.list_lan_members}),
+    (_DC + "/lans/<lan_id>/nics/<nic_id>", {"GET": lan.get_lan_member}),
+    (
+        _DC + "/loadbalancers",
+        {"GET": loadbalancer.list_loadbalancers, "POST": loadbalancer.create_loadbalancer},
+    ),
+    (
+        _DC + "/loadbalancers/<lb_id>",
+        {
+            "GET": loadbalancer.get_loadbalancer,
+            "PATCH": loadbalancer.update_loadbalancer,
+            "DELETE": loadbalancer.delete_loadbalancer,
+        },
+    ),
+    (
+        _DC + "/loadbalancers/<lb_id>/balancednics",
+        {"GET": loadbalancer.list_balanced_nics, "POST": loadbalancer.add_balanced_nic},
+    ),
+    (
+        _DC + "/loadbalancers/<lb_id>/balancednics/<nic_id>",
+        {"GET": loadbalancer.get_balanced_nic, "DELETE": loadbalancer.remove_balanced_nic},
+    ),
+    ("/images", {"GET": image.list_images}),
+    (
+        "/images/<image_id>",
+        {"GET": image.get_image, "PATCH": image.update_image, "DELETE": image.delete_image},
+    ),
+    ("/snapshots", {"GET": snapshot.list_snapshots}),
+    (
+        "/snapshots/<snapshot_id>",
+        {
+            "GET": snapshot.get_snapshot,
+            "PATCH": snapshot.update_snapshot,
+            "DELETE": snapshot.delete_snapshot,
+        },
+    ),
+    ("/ipblocks", {"GET": ipblock.list_ipblocks, "POST": ipblock.create_ipblock}),
+    ("/ipblocks/<ipblock_id>", {"GET": ipblock.get_ipblock, "DELETE": ipblock.delete_ipblock}),
+    ("/requests", {"GET": request_rules.list_requests}),
+    ("/requests/<request_id>", {"GET": request_rules.get_request}),
+    ("/requests/<request_id>/status", {"GET": request_rules.get_request_status}),
+    ("/um/groups", {"GET": um.list_groups, "POST": um.create_group}),
+    (
+        "/um/groups/<group_id>",
+        {"GET": um.get_group, "PUT": um.update_group, "DELETE": um.delete_group},
+    ),
+    ("/um/groups/<group_id>/shares", {"GET": um.list_shares}),
+    (
+        "/um/groups/<group_id>/shares/<resource_id>",
+        {
+            "GET": um.get_share,
+            "POST": um.add_share,
+            "PUT": um.update_share,
+            "DELETE": um.delete_share,
+        },
+    ),
+    ("/um/groups/<group_id>/users", {"GET": um.list_group_users, "POST": um.add_group_user}),
+    ("/um/groups/<group_id>/users/<user_id>", {"DELETE": um.remove_group_user}),
+    ("/um/groups/<group_id>/resources", {"GET": um.list_group_resources}),
+    ("/um/users", {"GET": um.list_users, "POST": um.create_user}),
+    (
+        "/um/users/<user_id>",
+        {"GET": um.get_user, "PUT": um.update_user, "DELETE": um.delete_user},
+    ),
+    ("/um/users/<user_id>/groups", {"GET": um.list_user_groups}),
+    ("/um/users/<user_id>/owns", {"GET": um.list_user_owns}),
+    ("/um/resources", {"GET": um.list_resources}),
+    ("/um/resources/<resource_type>", {"GET": um.list_resources}),
+    ("/um/resources/<resource_type>/<resource_id>", {"GET": um.get_resource}),
+    ("/um/resources/<resource_type>/<resource_id>/groups", {"GET": um.list_resource_groups}),
+]
+
+
+def _root(call: Call) -> Result:
+    return Result({"href": call.view.base + "/", "name": "CLOUD API", "version": "4.0"})
+
+
+ROUTES.insert(0, ("/", {"GET": _root}))
+
+_HANDLERS: dict[str, dict[str, Handler]] = dict(ROUTES)
+_MAP = Map(
+    [Rule(path, endpoint=path, methods=list(table)) for path, table in ROUTES],
+    strict_slashes=False,
+    merge_slashes=False,
+)
+_ADAPTER = _MAP.bind("emulator.invalid", url_scheme="http")
+
+# -- errors --------------------------------------------------------------------------------------
+
+_STATUS_LINES = {
+    200: "200 OK",
+    202: "202 Accepted",
+    400: "400 Bad Request",
+    401: "401 Unauthorized",
+    403: "403 Forbidden",
+    404: "404 Not Found",
+    405: "405 Method Not Allowed",
+    413: "413 Payload Too Large",
+    415: "415 Unsupported Media Type",
+    422: "422 Unprocessable Entity",
+    429: "429 Too Many Requests",
+    500: "500 Internal Server Error",
+    503: "503 Service Unavailable",
+}
+
+_ERROR_STATUS: tuple[tuple[type[EmulatorError], int], ...] = (
+    (NotFound, 404),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (Invalid, 422),
+    (Conflict, 422),
+    (BadRequest, 400),
+    (MethodNotAllowed, 405),
+)
+
+_MAX_BODY = 16 * 1024 * 1024
+_UNKNOWN: Any = object()
+
+
+def _status_of(error: EmulatorError) -> int:
+    for cls, status in _ERROR_STATUS:
+        if isinstance(error, cls):
+            return status
+    return 422
+
+
+def _error_body(status: int, code: str, message: str) -> dict[str, Any]:
+    return {"httpStatus": status, "messages": [{"errorCode": code, "message": message}]}
+
+
+# -- request parsing -----------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise BadRequest(f"Malformed JSON in the request body: {name} is not a JSON value")
+
+
+def parse_body(raw: bytes, content_type: str, form: bool) -> Any:
+    """Parse a request body: JSON (any or no Content-Type), or form fields where ``form``.
+
+    Returns None for an empty body. Raises :class:`BadRequest` for undecodable bodies.
+    """
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not valid UTF-8") from None
+    media = content_type.split(";", 1)[0].strip().lower()
+    looks_like_json = text.lstrip()[:1] in ("{", "[", '"')
+    if form and media == "application/x-www-form-urlencoded" and not looks_like_json:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        if form and not looks_like_json and "=" in text:
+            return dict(parse_qsl(text, keep_blank_values=True))
+        raise BadRequest(
+            f"Malformed JSON in the request body at line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}"
+        ) from None
+    except RecursionError:
+        raise BadRequest("Malformed JSON in the request body: nested too deeply") from None
+
+
+def _query(qs: str) -> tuple[int, bool]:
+    depth, pretty = 0, True
+    for name, value in parse_qsl(qs, keep_blank_values=True):
+        if name == "depth":
+            text = value.strip()
+            if not text.isdigit():
+                raise BadRequest(
+                    f"Query parameter 'depth' must be an integer >= 0, got {value[:20]!r}"
+                )
+            depth = min(int(text), 10)
+        elif name == "pretty":
+            pretty = value.strip().lower() not in ("false", "0", "no")
+    return depth, pretty
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+# -- the application -----------------------------------------------------------------------------
+
+
+def _names(email: str) -> tuple[str, str]:
+    local = email.split("@", 1)[0]
+    parts = [p for p in local.replace("_", ".").replace("-", ".").split(".") if p]
+    first = parts[0].title() if parts else "Account"
+    last = parts[1].title() if len(parts) > 1 else "Owner"
+    return first, last
+
+
+class Emulator:
+    """A stateful, multi-user Cloud API v4 as a WSGI application.
+
+    ``Emulator(config)`` creates one contract per configured user; :meth:`reset` returns to
+    that state. ``controls`` (faults, rate limit, progression) defaults to one built from the
+    configuration. Thread-safe: one lock guards all state.
+    """
+
+    base_path = BASE_PATH
+
+    def __init__(
+        self, config: EmulatorConfig | None = None, *, controls: Controls | None = None
+    ) -> None:
+        self.config = config if config is not None else EmulatorConfig()
+        self.controls: Controls = (
+            controls if controls is not None else Controls.from_config(self.config)
+        )
+        self._lock = threading.Lock()
+        self._accounts = [
+            (email, *um.hash_password(password)) for email, password in self.config.users
+        ]
+        self._auth_cache: dict[bytes, Any] = {}
+        self._auth_generation = -1
+        self._bases: dict[str, str] = {}
+        self.state = State()
+        self.log = RequestLog(self.state, self.controls, now_iso=_now)
+        self.reset()
+
+    def __repr__(self) -> str:
+        return f"<Emulator {len(self._accounts)} account(s) base_path={self.base_path!r}>"
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the initial state: the configured accounts and the catalogue, nothing else.
+
+        Ids are re-seeded from the controls' (or the configuration's) seed.
+        """
+        seed = getattr(self.controls, "seed", self.config.seed)
+        state = State(seed)
+        image.load_catalogue(state)
+        created = _now()
+        for email, salt, digest in self._accounts:
+            contract = Contract(
+                number=state.new_contract_number(), limits=dict(DEFAULT_RESOURCE_LIMITS)
+            )
+            state.contracts[contract.number] = contract
+            first, last = _names(email)
+            contract.owner = um.new_user(
+                state,
+                contract,
+                {"firstname": first, "lastname": last, "email": email},
+                salt,
+                digest,
+                created,
+                owner=True,
+            )
+        with self._lock:
+            self.state = state
+            self.log = RequestLog(state, self.controls, now_iso=_now)
+            self._auth_cache = {}
+
+    def contract_of(self, username: str) -> Contract:
+        """The contract of user ``username`` (``KeyError`` if there is no such user)."""
+        with self._lock:
+            user = self.state.users_by_email[username.lower()]
+            return self.state.contracts[user.contract]
+
+    # -- WSGI ----------------------------------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO") or "/"
+        method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        if path.startswith(_CONTROL_PREFIX) and (
+            len(path) == len(_CONTROL_PREFIX) or path[len(_CONTROL_PREFIX)] == "/"
+        ):
+            return self._control(environ, start_response, method, path)
+        base = BASE_PATH
+        if not path.startswith(base) or (len(path) > len(base) and path[len(base)] != "/"):
+            return self._send_error(start_response, 404, NotFound(), pretty=True)
+        sub = path[len(base) :] or "/"
+        qs: str = environ.get("QUERY_STRING", "")
+        pretty = True
+        try:
+            depth, pretty = _query(qs) if qs else (0, True)
+            user = self._authenticate(environ.get("HTTP_AUTHORIZATION"))
+            rejection = self.controls.admit(user.email)
+            if rejection is not None:
+                return self._send_rejection(start_response, rejection, pretty)
+            delay = self.controls.latency()
+            if delay > 0:
+                time.sleep(delay)
+            head = method == "HEAD"
+            try:
+                endpoint, args = _ADAPTER.match(sub, "GET" if head else method)
+            except RouteNotFound:
+                raise NotFound() from None
+            except RouteMethodNotAllowed as exc:
+                raise MethodNotAllowed(method, list(exc.valid_methods or [])) from None
+            except RequestRedirect:
+                raise NotFound() from None
+            handler = _HANDLERS[endpoint]["GET" if head else method]
+            raw = self._read_body(environ)
+            content_type: str = environ.get("CONTENT_TYPE", "")
+            parsed: dict[bool, Any] = {}
+
+            def payload(form: bool) -> Any:
+                if form not in parsed:
+                    parsed[form] = parse_body(raw, content_type, form)
+                return parsed[form]
+
+            with self._lock:
+                self.log.advance()
+                contract = self.state.contracts[user.contract]
+                call = Call(
+                    state=self.state,
+                    log=self.log,
+                    user=user,
+                    contract=contract,
+                    depth=depth,
+                    view=View(self._base(environ), self.state, self.log),
+                    now=_now(),
+                    method=method,
+                    describe=lambda: self._describe(environ, raw),
+                    raw_body=raw,
+                    parse_body=payload,
+                )
+                result = handler(call, **args)
+                if result.request is not None:
+                    self.log.submitted(result.request)
+        except EmulatorError as error:
+            return self._send_error(start_response, _status_of(error), error, pretty)
+        except Exception:
+            log.exception("unexpected error serving %s %s", method, path)
+            return self._send(
+                start_response,
+                500,
+                _error_body(500, "500", "Internal error of the emulator"),
+                pretty,
+            )
+        headers: list[tuple[str, str]] = []
+        request = result.request
+        if request is not None:
+            status = 202
+            headers.append(("Location", f"{call.view.base}{request.path}/status"))
+        else:
+            status = 200
+        if result.doc is None:
+            headers.append(("Content-Length", "0"))
+            start_response(_STATUS_LINES[status], headers)
+            return [b""]
+        body = (dumps_pretty(result.doc) if pretty else dumps_compact(result.doc)).encode()
+        headers.append(("Content-Type", "application/json"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response(_STATUS_LINES[status], headers)
+        return [b"" if head else body]
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _authenticate(self, header: str | None) -> User:
+        if not header:
+            raise Unauthorized()
+        key = hashlib.sha256(header.encode("latin-1", "replace")).digest()
+        state = self.state
+        cache = self._auth_cache
+        if self._auth_generation == state.auth_generation:
+            cached = cache.get(key, _UNKNOWN)
+            if cached is not _UNKNOWN:
+                if not isinstance(cached, User) or cached.gone:
+                    raise Unauthorized()
+                return cached
+        with self._lock:
+            state = self.state
+            if self._auth_generation != state.auth_generation:
+                self._auth_cache = cache = {}
+                self._auth_generation = state.auth_generation
+            found = self._verify(state, header)
+            if len(cache) > 10_000:
+                cache.clear()
+            cache[key] = found
+        if found is None:
+            raise Unauthorized()
+        return found
+
+    @staticmethod
+    def _verify(state: State, header: str) -> User | None:
+        scheme, _, encoded = header.strip().partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        username, sep, password = decoded.partition(":")
+        if not sep:
+            return None
+        user = state.users_by_email.get(username.lower())
+        if user is None or user.gone or not um.verify_password(user, password):
+            return None
+        user.last_login = _now()
+        return user
+
+    def _base(self, environ: WSGIEnvironment) -> str:
+        public = self.config.public_url
+        if public is not None:
+            return public
+        host = environ.get("HTTP_HOST") or (
+            f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
+        )
+        scheme = environ.get("wsgi.url_scheme", "http")
+        key = scheme + "://" + host
+        base = self._bases.get(key)
+        if base is None:
+            base = key + BASE_PATH
+            if len(self._bases) < 256:
+                self._bases[key] = base
+        return base
+
+    def _describe(self, environ: WSGIEnvironment, raw: bytes) -> tuple[str, dict[str, str]]:
+        """(full URL, lower-case request headers without credentials) for a request record."""
+        path = environ.get("PATH_INFO", "")
+        qs = environ.get("QUERY_STRING", "")
+        base = self._base(environ)
+        url = base[: len(base) - len(BASE_PATH)] + path + (f"?{qs}" if qs else "")
+        headers: dict[str, str] = {}
+        for name, value in environ.items():
+            if name.startswith("HTTP_"):
+                key = name[5:].replace("_", "-").lower()
+                if key in ("authorization", "proxy-authorization", "cookie"):
+                    continue
+                headers[key] = str(value)
+            elif name in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+                headers[name.replace("_", "-").lower()] = str(value)
+        return url, headers
+
+    @staticmethod
+    def _read_body(environ: WSGIEnvironment) -> bytes:
+        length_text = environ.get("CONTENT_LENGTH") or ""
+        try:
+            length = int(length_text) if length_text else 0
+        except ValueError:
+            raise BadRequest("Invalid Content-Length header") from None
+        if length <= 0:
+            return b""
+        if length > _MAX_BODY:
+            raise BadRequest(f"The request body is larger than {_MAX_BODY} bytes")
+        data: bytes = environ["wsgi.input"].read(length)
+        return data
+
+    def _send(
+        self,
+        start_response: StartResponse,
+        status: int,
+        doc: Mapping[str, Any],
+        pretty: bool,
+        extra: Iterable[tuple[str, str]] = (),
+    ) -> list[bytes]:
+        body = (dumps_pretty(doc) if pretty else dumps_compact(doc)).encode()
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        headers.extend(extra)
+        start_response(_STATUS_LINES.get(status, f"{status} Error"), headers)
+        return [body]
+
+    def _send_error(
+        self, start_response: StartResponse, status: int, error: EmulatorError, pretty: bool
+    ) -> list[bytes]:
+        extra: list[tuple[str, str]] = []
+        if isinstance(error, MethodNotAllowed):
+            extra.append(("Allow", ", ".join(error.allowed)))
+        elif isinstance(error, Unauthorized):
+            extra.append(("WWW-Authenticate", 'Basic realm="Authentication Required"'))
+        return self._send(
+            start_response, status, _error_body(status, error.code, error.message), pretty, extra
+        )
+
+    def _send_rejection(
+        self, start_response: StartResponse, rejection: Any, pretty: bool
+    ) -> list[bytes]:
+        status = int(rejection.status)
+        headers = rejection.headers
+        pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        return self._send(
+            start_response,
+            status,
+            _error_body(status, str(status), str(rejection.message)),
+            pretty,
+            pairs,
+        )
+
+    def _control(
+        self, environ: WSGIEnvironment, start_response: StartResponse, method: str, path: str
+    ) -> list[bytes]:
+        try:
+            raw = self._read_body(environ)
+        except BadRequest as error:
+            return self._send(start_response, 400, {"error": error.message}, True)
+        status, doc = self.controls.handle(self, method, path, raw)
+        return self._send(start_response, status, doc, True)

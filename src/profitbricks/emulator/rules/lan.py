@@ -1,0 +1,246 @@
+"""LANs (``/datacenters/{dc}/lans``): ids ``"1"``, ``"2"``, … per data centre.
+
+A new LAN gets the highest existing id + 1. A NIC naming a LAN id that does not exist creates
+that (private) LAN in the same request. ``ipFailover`` entries must name a NIC of this LAN and
+an IP that NIC already has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import render
+from ..errors import Invalid, NotFound
+from ..render import EchoNode
+from ..requests import Request
+from ..state import Datacenter, Lan
+from .base import Call, Result, find_datacenter, find_lan, need_edit, touch_datacenter
+from .plan import Plan, Spec
+from .validators import Field, boolean, check_fields, entity_items, patch_body, split_body, string
+
+__all__ = [
+    "build",
+    "create_lan",
+    "delete_lan",
+    "ensure_lan",
+    "get_lan",
+    "get_lan_member",
+    "list_lan_members",
+    "list_lans",
+    "prepare",
+    "update_lan",
+]
+
+
+def _failover(attr: str, value: Any, at: str) -> list[dict[str, str]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise Invalid(attr, 'must be a list of {"ip": ..., "nicUuid": ...} objects', at=at)
+    out: list[dict[str, str]] = []
+    for item in value:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("ip"), str)
+            or not isinstance(item.get("nicUuid"), str)
+            or set(item) - {"ip", "nicUuid"}
+        ):
+            raise Invalid(attr, 'must be a list of {"ip": ..., "nicUuid": ...} objects', at=at)
+        out.append({"ip": item["ip"], "nicUuid": item["nicUuid"]})
+    return out
+
+
+FIELDS: dict[str, Field] = {
+    "name": Field("name", "rw", string),
+    "public": Field("public", "rw", boolean),
+    "ipFailover": Field("ipFailover", "rw", _failover),
+}
+
+
+def _check_failover(
+    dc: Datacenter, lan_number: int, entries: list[dict[str, str]], at: str
+) -> None:
+    for entry in entries:
+        nic = next(
+            (n for s in dc.servers.values() for n in s.nics.values() if n.id == entry["nicUuid"]),
+            None,
+        )
+        if nic is None or nic.props["lan"] != lan_number:
+            raise Invalid(
+                "ipFailover",
+                f"names NIC {entry['nicUuid']}, which is not in LAN {lan_number}",
+                at=at,
+            )
+        if entry["ip"] not in (nic.props["ips"] or ()):
+            raise Invalid(
+                "ipFailover", f"IP {entry['ip']} is not an address of NIC {nic.id}", at=at
+            )
+
+
+def _next_id(dc: Datacenter, plan: Plan | None = None) -> int:
+    used = {int(i) for i in dc.lans}
+    if plan is not None:
+        used |= plan.lan_ids
+    return max(used, default=0) + 1
+
+
+def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
+    """Validate a LAN create body; reserves the next LAN id in ``plan``."""
+    given, entities = split_body(body, root)
+    at = root + ".properties"
+    p = check_fields("lan", FIELDS, given, at)
+    number = max(plan.lan_ids, default=0) + 1
+    if plan.dc is not None:
+        number = max(number, _next_id(plan.dc))
+    plan.lan_ids.add(number)
+    moved: list[Spec | str] = []
+    items = entity_items(entities, ("nics",), root)
+    for index, item in enumerate(items.get("nics", [])):
+        where = f"{root}.entities.nics.items[{index}]"
+        nic_id = item.get("id")
+        dc = plan.dc
+        found = (
+            dc is not None
+            and isinstance(nic_id, str)
+            and any(nic_id in s.nics for s in dc.servers.values())
+        )
+        if not found:
+            raise Invalid("id", f"refers to no NIC of this data center: {nic_id}", at=where)
+        assert isinstance(nic_id, str)
+        if nic_id in plan.claimed_nics:
+            raise Invalid("id", f"lists NIC {nic_id} twice", at=where)
+        plan.claimed_nics.add(nic_id)
+        moved.append(nic_id)
+    if p.get("ipFailover"):
+        raise Invalid("ipFailover", "can only be set on an existing LAN (use PATCH)", at=at)
+    return Spec(p, children={"nics": moved} if "nics" in items else {}, extra={"number": number})
+
+
+def _new_lan(call: Call, dc: Datacenter, number: int, props: dict[str, Any]) -> Lan:
+    lan_id = str(number)
+    lan = Lan(
+        id=lan_id,
+        path=f"/datacenters/{dc.id}/lans/{lan_id}",
+        props=props,
+        dc=dc,
+        **call.new_resource_fields(),
+    )
+    dc.lans[lan_id] = lan
+    return lan
+
+
+def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
+    """Create the LAN of ``spec`` (moving the NICs it lists into it)."""
+    p = spec.props
+    number: int = spec.extra["number"]
+    lan = _new_lan(
+        call,
+        dc,
+        number,
+        {"name": p.get("name"), "public": p.get("public"), "ipFailover": []},
+    )
+    call.log.target(request, lan)
+    node = EchoNode(lan)
+    moved = []
+    for nic_id in spec.children.get("nics", []):
+        for server in dc.servers.values():
+            nic = server.nics.get(str(nic_id))
+            if nic is not None:
+                nic.props["lan"] = number
+                call.log.target(request, nic, listed=False)
+                moved.append(EchoNode(nic, created=False))
+    if "nics" in spec.children:
+        node.children["nics"] = moved
+
+    def provision() -> None:
+        if lan.props["public"] is None:
+            lan.props["public"] = False
+
+    call.log.on_done(request, provision)
+    return node
+
+
+def ensure_lan(call: Call, dc: Datacenter, number: int, request: Request) -> Lan:
+    """The LAN ``number`` of ``dc``, created (private) as part of ``request`` if missing."""
+    lan = dc.lans.get(str(number))
+    if lan is None:
+        lan = _new_lan(call, dc, number, {"name": None, "public": False, "ipFailover": []})
+        call.log.target(request, lan)
+    return lan
+
+
+def list_lans(call: Call, dc_id: str) -> Result:
+    """``GET /datacenters/{dc}/lans``."""
+    dc = find_datacenter(call, dc_id)
+    href = f"{call.view.base}{dc.path}/lans"
+    return Result(render.collection(dc.id + "/lans", href, dc.lans.values(), call.depth, call.view))
+
+
+def get_lan(call: Call, dc_id: str, lan_id: str) -> Result:
+    """``GET /datacenters/{dc}/lans/{lan}``."""
+    _, lan = find_lan(call, dc_id, lan_id)
+    return Result(render.resource(lan, call.depth, call.view))
+
+
+def list_lan_members(call: Call, dc_id: str, lan_id: str) -> Result:
+    """``GET /datacenters/{dc}/lans/{lan}/nics``: the NICs in the LAN (canonical hrefs)."""
+    _, lan = find_lan(call, dc_id, lan_id)
+    href = f"{call.view.base}{lan.path}/nics"
+    return Result(
+        render.collection(lan.id + "/nics", href, render.lan_nics(lan), call.depth, call.view)
+    )
+
+
+def get_lan_member(call: Call, dc_id: str, lan_id: str, nic_id: str) -> Result:
+    """``GET /datacenters/{dc}/lans/{lan}/nics/{nic}``."""
+    _, lan = find_lan(call, dc_id, lan_id)
+    for nic in render.lan_nics(lan):
+        if nic.id == nic_id:
+            return Result(render.resource(nic, call.depth, call.view))
+    raise NotFound()
+
+
+def create_lan(call: Call, dc_id: str) -> Result:
+    """``POST /datacenters/{dc}/lans``."""
+    dc = find_datacenter(call, dc_id)
+    need_edit(call, dc)
+    spec = prepare(call, Plan.for_datacenter(dc), call.payload(), "(root)")
+    request = call.open_request()
+    node = build(call, dc, spec, request)
+    touch_datacenter(call, request, dc)
+    return Result(render.echo(node, call.echo_view()), request)
+
+
+def update_lan(call: Call, dc_id: str, lan_id: str) -> Result:
+    """``PATCH /datacenters/{dc}/lans/{lan}``: name, public, ipFailover."""
+    dc, lan = find_lan(call, dc_id, lan_id)
+    need_edit(call, dc)
+    given, at = patch_body(call.payload())
+    p = check_fields("lan", FIELDS, given, at, current=lan.props)
+    if p.get("ipFailover"):
+        _check_failover(dc, int(lan.id), p["ipFailover"], at)
+    if "public" in p and p["public"] is None:
+        raise Invalid("public", "must be true or false", at=at)
+    request = call.open_request()
+    for name, value in p.items():
+        lan.props[name] = value if value is not None or name == "name" else []
+    lan.modified_by = call.user.email
+    call.log.target(request, lan)
+    touch_datacenter(call, request, dc)
+    return Result(render.resource(lan, 0, call.view, entities=False), request)
+
+
+def delete_lan(call: Call, dc_id: str, lan_id: str) -> Result:
+    """``DELETE /datacenters/{dc}/lans/{lan}``."""
+    dc, lan = find_lan(call, dc_id, lan_id)
+    need_edit(call, dc)
+    request = call.open_request()
+    call.log.target(request, lan)
+    touch_datacenter(call, request, dc)
+
+    def remove() -> None:
+        if dc.lans.pop(lan.id, None) is not None:
+            lan.gone = True
+
+    call.log.on_done(request, remove)
+    return Result(None, request)

@@ -1,0 +1,250 @@
+"""Load balancers (``/datacenters/{dc}/loadbalancers``) and their balanced NICs.
+
+``name``, ``ip`` and ``dhcp`` are optional (a load balancer created with no properties is
+accepted, WIRE.md section 9.4); ``ip`` is IPv4. Once provisioned with ``dhcp`` a load balancer
+has an IP, and every balanced NIC carries that IP too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import render
+from ..errors import Invalid, NotFound
+from ..render import EchoNode
+from ..requests import Request
+from ..state import Datacenter, LoadBalancer, Nic
+from .base import (
+    Call,
+    Result,
+    find_datacenter,
+    find_loadbalancer,
+    need_edit,
+    touch_datacenter,
+)
+from .ipblock import allocate_public
+from .plan import Plan, Spec
+from .validators import (
+    Field,
+    boolean,
+    check_fields,
+    entity_items,
+    id_body,
+    ipv4,
+    patch_body,
+    split_body,
+    string,
+)
+
+__all__ = [
+    "add_balanced_nic",
+    "build",
+    "create_loadbalancer",
+    "delete_loadbalancer",
+    "get_balanced_nic",
+    "get_loadbalancer",
+    "list_balanced_nics",
+    "list_loadbalancers",
+    "prepare",
+    "remove_balanced_nic",
+    "update_loadbalancer",
+]
+
+FIELDS: dict[str, Field] = {
+    "name": Field("name", "rw", string),
+    "ip": Field("ip", "rw", ipv4),
+    "dhcp": Field("dhcp", "rw", boolean),
+}
+
+
+def _nic_of(dc: Datacenter | None, nic_id: Any) -> Nic | None:
+    if dc is None or not isinstance(nic_id, str):
+        return None
+    for server in dc.servers.values():
+        nic = server.nics.get(nic_id)
+        if nic is not None:
+            return nic
+    return None
+
+
+def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
+    """Validate a load balancer create body located at ``root``."""
+    given, entities = split_body(body, root)
+    at = root + ".properties"
+    p = check_fields("loadbalancer", FIELDS, given, at)
+    items = entity_items(entities, ("balancednics",), root)
+    nics: list[Spec | str] = []
+    for index, item in enumerate(items.get("balancednics", [])):
+        where = f"{root}.entities.balancednics.items[{index}]"
+        nic = _nic_of(plan.dc, item.get("id"))
+        if nic is None:
+            raise Invalid("id", f"refers to no NIC of this data center: {item.get('id')}", at=where)
+        if nic.id in nics:
+            raise Invalid("id", f"lists NIC {nic.id} twice", at=where)
+        nics.append(nic.id)
+    children = {"balancednics": nics} if "balancednics" in items else {}
+    return Spec(p, children=children)
+
+
+def _give_ip(nic: Nic, ip: str | None) -> None:
+    if ip and not nic.gone:
+        ips = nic.props["ips"] or []
+        if ip not in ips:
+            nic.props["ips"] = [*ips, ip]
+
+
+def _provision(call: Call, dc: Datacenter, lb: LoadBalancer) -> None:
+    if lb.gone:
+        return
+    props = lb.props
+    if props["dhcp"] is None:
+        props["dhcp"] = True
+    if props["ip"] is None:
+        props["ip"] = allocate_public(call.state, str(dc.props["location"]), 1)[0]
+    for nic in lb.nics:
+        _give_ip(nic, props["ip"])
+
+
+def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
+    """Create the load balancer of ``spec`` in ``dc``."""
+    lid = call.state.new_id()
+    lb = LoadBalancer(
+        id=lid,
+        path=f"/datacenters/{dc.id}/loadbalancers/{lid}",
+        props={name: spec.props.get(name) for name in FIELDS},
+        dc=dc,
+        **call.new_resource_fields(),
+    )
+    dc.loadbalancers[lid] = lb
+    call.log.target(request, lb)
+    node = EchoNode(lb)
+    if "balancednics" in spec.children:
+        members = [_nic_of(dc, nic_id) for nic_id in spec.children["balancednics"]]
+        lb.nics = [nic for nic in members if nic is not None]
+        node.children["balancednics"] = [EchoNode(nic, created=False) for nic in lb.nics]
+    call.log.on_done(request, lambda: _provision(call, dc, lb))
+    return node
+
+
+def list_loadbalancers(call: Call, dc_id: str) -> Result:
+    """``GET /datacenters/{dc}/loadbalancers``."""
+    dc = find_datacenter(call, dc_id)
+    href = f"{call.view.base}{dc.path}/loadbalancers"
+    return Result(
+        render.collection(
+            dc.id + "/loadbalancers", href, dc.loadbalancers.values(), call.depth, call.view
+        )
+    )
+
+
+def get_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
+    """``GET /datacenters/{dc}/loadbalancers/{lb}``."""
+    _, lb = find_loadbalancer(call, dc_id, lb_id)
+    return Result(render.resource(lb, call.depth, call.view))
+
+
+def create_loadbalancer(call: Call, dc_id: str) -> Result:
+    """``POST /datacenters/{dc}/loadbalancers``."""
+    dc = find_datacenter(call, dc_id)
+    need_edit(call, dc)
+    spec = prepare(call, Plan.for_datacenter(dc), call.payload(), "(root)")
+    request = call.open_request()
+    node = build(call, dc, spec, request)
+    touch_datacenter(call, request, dc)
+    return Result(render.echo(node, call.echo_view()), request)
+
+
+def update_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
+    """``PATCH /datacenters/{dc}/loadbalancers/{lb}``: name, ip, dhcp."""
+    dc, lb = find_loadbalancer(call, dc_id, lb_id)
+    need_edit(call, dc)
+    given, at = patch_body(call.payload())
+    p = check_fields("loadbalancer", FIELDS, given, at, current=lb.props)
+    request = call.open_request()
+    old_ip = lb.props["ip"]
+    lb.props.update(p)
+    if "ip" in p and p["ip"] != old_ip:
+        for nic in lb.nics:
+            ips = [ip for ip in (nic.props["ips"] or []) if ip != old_ip]
+            nic.props["ips"] = ips
+    lb.modified_by = call.user.email
+    call.log.target(request, lb)
+    touch_datacenter(call, request, dc)
+    call.log.on_done(request, lambda: _provision(call, dc, lb))
+    return Result(render.resource(lb, 0, call.view, entities=False), request)
+
+
+def delete_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
+    """``DELETE /datacenters/{dc}/loadbalancers/{lb}``."""
+    dc, lb = find_loadbalancer(call, dc_id, lb_id)
+    need_edit(call, dc)
+    request = call.open_request()
+    call.log.target(request, lb)
+    touch_datacenter(call, request, dc)
+
+    def remove() -> None:
+        if dc.loadbalancers.pop(lb.id, None) is not None:
+            lb.gone = True
+
+    call.log.on_done(request, remove)
+    return Result(None, request)
+
+
+def list_balanced_nics(call: Call, dc_id: str, lb_id: str) -> Result:
+    """``GET …/loadbalancers/{lb}/balancednics``: items carry the NICs' server hrefs."""
+    _, lb = find_loadbalancer(call, dc_id, lb_id)
+    href = f"{call.view.base}{lb.path}/balancednics"
+    return Result(render.collection(lb.id + "/balancednics", href, lb.nics, call.depth, call.view))
+
+
+def _member(lb: LoadBalancer, nic_id: str) -> Nic:
+    for nic in lb.nics:
+        if nic.id == nic_id:
+            return nic
+    raise NotFound()
+
+
+def get_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Result:
+    """``GET …/loadbalancers/{lb}/balancednics/{nic}``."""
+    _, lb = find_loadbalancer(call, dc_id, lb_id)
+    return Result(render.resource(_member(lb, nic_id), call.depth, call.view))
+
+
+def add_balanced_nic(call: Call, dc_id: str, lb_id: str) -> Result:
+    """``POST …/loadbalancers/{lb}/balancednics`` with ``{"id": nic}``: the NIC as it was."""
+    dc, lb = find_loadbalancer(call, dc_id, lb_id)
+    need_edit(call, dc)
+    nic_id = id_body(call.payload())
+    nic = _nic_of(dc, nic_id)
+    if nic is None:
+        raise Invalid("id", f"refers to no NIC of this data center: {nic_id}", at="(root)")
+    if nic in lb.nics:
+        raise Invalid("id", f"NIC {nic_id} is already balanced by this load balancer", at="(root)")
+    request = call.open_request()
+    doc = render.resource(nic, 0, call.view)
+    lb.nics = [*lb.nics, nic]
+    call.log.target(request, nic)
+    call.log.target(request, lb, listed=False)
+    touch_datacenter(call, request, dc)
+    call.log.on_done(request, lambda: _give_ip(nic, lb.props["ip"]))
+    return Result(doc, request)
+
+
+def remove_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Result:
+    """``DELETE …/loadbalancers/{lb}/balancednics/{nic}``."""
+    dc, lb = find_loadbalancer(call, dc_id, lb_id)
+    need_edit(call, dc)
+    nic = _member(lb, nic_id)
+    request = call.open_request()
+    call.log.target(request, nic)
+    call.log.target(request, lb, listed=False)
+    touch_datacenter(call, request, dc)
+
+    def remove() -> None:
+        lb.nics = [n for n in lb.nics if n is not nic]
+        ip = lb.props["ip"]
+        if ip and not nic.gone and ip in (nic.props["ips"] or []):
+            nic.props["ips"] = [x for x in nic.props["ips"] if x != ip]
+
+    call.log.on_done(request, remove)
+    return Result(None, request)

@@ -1,0 +1,248 @@
+"""NICs (``/datacenters/{dc}/servers/{srv}/nics``).
+
+Rules (WIRE.md sections 8.4 and 10): ``lan`` is required, an integer >= 1 (numeric strings are
+accepted) and a LAN that does not exist yet is created; ``ips`` are IPv4 addresses, private
+ones (10/8, 172.16/12, 192.168/16) or addresses of the contract's IP blocks in the data centre's
+location. Once provisioned a NIC has a MAC (``02:01:…``), at least one IP, and ``dhcp``,
+``nat``, ``firewallActive`` set.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from .. import render
+from ..errors import Invalid
+from ..render import EchoNode
+from ..requests import Request
+from ..state import Datacenter, Nic, Server, State
+from . import firewall
+from . import lan as lan_rules
+from .base import Call, Result, find_nic, find_server, need_edit, touch_datacenter
+from .ipblock import allocate_public
+from .plan import Plan, Spec
+from .validators import (
+    Field,
+    boolean,
+    check_fields,
+    entity_items,
+    integer,
+    ipv4_list,
+    is_private_ip,
+    mac,
+    patch_body,
+    split_body,
+    string,
+)
+
+__all__ = [
+    "build",
+    "create_nic",
+    "delete_nic",
+    "get_nic",
+    "list_nics",
+    "prepare",
+    "remove",
+    "update_nic",
+]
+
+
+def _lan(attr: str, value: Any, at: str) -> int | None:
+    return integer(attr, value, at, low=1)
+
+
+FIELDS: dict[str, Field] = {
+    "name": Field("name", "rw", string),
+    "mac": Field("mac", "ro", mac),
+    "ips": Field("ips", "rw", ipv4_list),
+    "dhcp": Field("dhcp", "rw", boolean),
+    "lan": Field("lan", "rw", _lan),
+    "firewallActive": Field("firewallActive", "rw", boolean),
+    "nat": Field("nat", "rw", boolean),
+}
+
+
+def _check_ips(call: Call, location: str, ips: list[str] | None, at: str) -> None:
+    if not ips:
+        return
+    reserved = {
+        ip
+        for block in call.contract.ipblocks.values()
+        if block.props["location"] == location
+        for ip in block.props["ips"]
+    }
+    for ip in ips:
+        if not is_private_ip(ip) and ip not in reserved:
+            raise Invalid(
+                "ips",
+                f"{ip} is neither a private address nor in a reserved IP block of {location}",
+                at=at,
+            )
+
+
+def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
+    """Validate a NIC create body located at ``root`` (with nested firewall rules)."""
+    given, entities = split_body(body, root)
+    at = root + ".properties"
+    p = check_fields("nic", FIELDS, given, at)
+    if p.get("lan") is None:
+        raise Invalid("lan", "is required", at=at)
+    _check_ips(call, plan.location, p.get("ips"), at)
+    plan.lan_ids.add(p["lan"])
+    children: dict[str, list[Spec | str]] = {}
+    items = entity_items(entities, ("firewallrules",), root)
+    if "firewallrules" in items:
+        children["firewallrules"] = [
+            firewall.prepare(call, plan, item, f"{root}.entities.firewallrules.items[{i}]")
+            for i, item in enumerate(items["firewallrules"])
+        ]
+    return Spec(p, children=children)
+
+
+def private_ip(state: State, dc: Datacenter, lan_number: int) -> str:
+    """The next private address of LAN ``lan_number`` in ``dc`` (10.x.y.z)."""
+    lan = dc.lans.get(str(lan_number))
+    index = 0
+    if lan is not None:
+        index = lan.next_host - 11
+        lan.next_host += 1
+    third = (lan_number * 16 + index // 240) % 256
+    fourth = 11 + index % 240
+    return str(
+        ipaddress.IPv4Address((10 << 24) | ((dc.number % 256) << 16) | (third << 8) | fourth)
+    )
+
+
+def _provision(state: State, dc: Datacenter, nic: Nic) -> None:
+    if nic.gone:
+        return
+    props = nic.props
+    if props["mac"] is None:
+        props["mac"] = state.new_mac()
+    if props["dhcp"] is None:
+        props["dhcp"] = True
+    if props["firewallActive"] is None:
+        props["firewallActive"] = False
+    if props["nat"] is None:
+        props["nat"] = False
+    if not props["ips"]:
+        lan = dc.lans.get(str(props["lan"]))
+        if lan is not None and lan.props["public"]:
+            props["ips"] = allocate_public(state, str(dc.props["location"]), 1)
+        else:
+            props["ips"] = [private_ip(state, dc, props["lan"])]
+
+
+def build(call: Call, dc: Datacenter, server: Server, spec: Spec, request: Request) -> EchoNode:
+    """Create the NIC of ``spec`` on ``server`` (and its LAN if missing, and its rules)."""
+    p = spec.props
+    lan_rules.ensure_lan(call, dc, p["lan"], request)
+    nid = call.state.new_id()
+    nic = Nic(
+        id=nid,
+        path=f"{server.path}/nics/{nid}",
+        props={
+            "name": p.get("name"),
+            "mac": None,
+            "ips": p.get("ips"),
+            "dhcp": p.get("dhcp"),
+            "lan": p["lan"],
+            "firewallActive": p.get("firewallActive"),
+            "nat": p.get("nat"),
+        },
+        dc=dc,
+        server=server,
+        **call.new_resource_fields(),
+    )
+    server.nics[nid] = nic
+    call.log.target(request, nic)
+    node = EchoNode(nic)
+    if "firewallrules" in spec.children:
+        node.children["firewallrules"] = [
+            firewall.build(call, nic, child, request)
+            for child in spec.children["firewallrules"]
+            if isinstance(child, Spec)
+        ]
+    state = call.state
+    call.log.on_done(request, lambda: _provision(state, dc, nic))
+    return node
+
+
+def remove(nic: Nic) -> None:
+    """Delete ``nic`` (and its rules) from state, and from any load balancer."""
+    server, dc = nic.server, nic.dc
+    if server is not None:
+        server.nics.pop(nic.id, None)
+    if dc is not None:
+        for lb in dc.loadbalancers.values():
+            if nic in lb.nics:
+                lb.nics = [n for n in lb.nics if n is not nic]
+    nic.gone = True
+    for rule in nic.rules.values():
+        rule.gone = True
+
+
+def list_nics(call: Call, dc_id: str, srv_id: str) -> Result:
+    """``GET /datacenters/{dc}/servers/{srv}/nics``."""
+    _, server = find_server(call, dc_id, srv_id)
+    href = f"{call.view.base}{server.path}/nics"
+    return Result(
+        render.collection(server.id + "/nics", href, server.nics.values(), call.depth, call.view)
+    )
+
+
+def get_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
+    """``GET /datacenters/{dc}/servers/{srv}/nics/{nic}``."""
+    _, _, nic = find_nic(call, dc_id, srv_id, nic_id)
+    return Result(render.resource(nic, call.depth, call.view))
+
+
+def create_nic(call: Call, dc_id: str, srv_id: str) -> Result:
+    """``POST /datacenters/{dc}/servers/{srv}/nics``."""
+    dc, server = find_server(call, dc_id, srv_id)
+    need_edit(call, dc)
+    spec = prepare(call, Plan.for_datacenter(dc), call.payload(), "(root)")
+    request = call.open_request()
+    node = build(call, dc, server, spec, request)
+    call.log.target(request, server, listed=False)
+    touch_datacenter(call, request, dc)
+    return Result(render.echo(node, call.echo_view()), request)
+
+
+def update_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
+    """``PATCH …/nics/{nic}``: name, ips, dhcp, lan (created if missing), nat, firewallActive."""
+    dc, _, nic = find_nic(call, dc_id, srv_id, nic_id)
+    need_edit(call, dc)
+    given, at = patch_body(call.payload())
+    p = check_fields("nic", FIELDS, given, at, current=nic.props)
+    if "lan" in p and p["lan"] is None:
+        raise Invalid("lan", "cannot be removed", at=at)
+    _check_ips(call, str(dc.props["location"]), p.get("ips"), at)
+    request = call.open_request()
+    if "lan" in p:
+        lan_rules.ensure_lan(call, dc, p["lan"], request)
+    for name, value in p.items():
+        if name == "mac":
+            continue
+        if value is None and name != "name":
+            continue
+        nic.props[name] = value
+    nic.modified_by = call.user.email
+    call.log.target(request, nic)
+    touch_datacenter(call, request, dc)
+    state = call.state
+    call.log.on_done(request, lambda: _provision(state, dc, nic))
+    return Result(render.resource(nic, 0, call.view, entities=False), request)
+
+
+def delete_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
+    """``DELETE …/nics/{nic}``."""
+    dc, server, nic = find_nic(call, dc_id, srv_id, nic_id)
+    need_edit(call, dc)
+    request = call.open_request()
+    call.log.target(request, nic)
+    call.log.target(request, server, listed=False)
+    touch_datacenter(call, request, dc)
+    call.log.on_done(request, lambda: remove(nic))
+    return Result(None, request)

@@ -1,0 +1,53 @@
+"""Requests (``/requests``): the recorded mutating calls and their status.
+
+Administrators see every request of their contract, other users their own. Each
+``GET /requests/{id}/status`` counts as a poll for the ``polls:N`` progression policy.
+"""
+
+from __future__ import annotations
+
+from .. import render
+from ..errors import NotFound
+from ..requests import Request
+from .base import Call, Result
+
+__all__ = ["get_request", "get_request_status", "list_requests"]
+
+
+def _visible(call: Call, request: Request) -> bool:
+    if request.contract != call.contract.number:
+        return False
+    return call.admin or request.user_id == call.user.id
+
+
+def _find(call: Call, request_id: str) -> Request:
+    request = call.log.requests.get(request_id)
+    if request is None or not _visible(call, request):
+        raise NotFound()
+    return request
+
+
+def list_requests(call: Call) -> Result:
+    """``GET /requests``: newest first."""
+    items = [r for r in reversed(call.log.requests.values()) if _visible(call, r)]
+    d = call.depth - 1
+    return Result(
+        {
+            "id": "requests",
+            "type": "collection",
+            "href": call.view.base + "/requests",
+            "items": [render.request(r, d, call.view) for r in items],
+        }
+    )
+
+
+def get_request(call: Call, request_id: str) -> Result:
+    """``GET /requests/{id}``."""
+    return Result(render.request(_find(call, request_id), call.depth, call.view))
+
+
+def get_request_status(call: Call, request_id: str) -> Result:
+    """``GET /requests/{id}/status`` (a poll)."""
+    request = _find(call, request_id)
+    call.log.poll(request)
+    return Result(render.request_status(request, call.view))

@@ -1,0 +1,195 @@
+"""Snapshots (``/snapshots``) and the volume actions ``create-snapshot`` / ``restore-snapshot``.
+
+``create-snapshot`` takes form fields (or JSON) ``name`` and ``description``; absent ones get the
+API's defaults (WIRE.md section 8.7). The echo has ``size`` and ``licenceType`` null and the
+hot-plug flags false; once done the snapshot has the volume's size, licence and flags.
+``restore-snapshot`` takes ``snapshotId`` and copies the snapshot onto the volume once done.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .. import render
+from ..errors import BadRequest, Invalid, NotFound
+from ..state import HOT_PLUG_FLAGS, Snapshot
+from .base import (
+    Call,
+    Result,
+    find_snapshot,
+    find_volume,
+    need_edit,
+    need_privilege,
+    touch_datacenter,
+    visible,
+)
+from .validators import Field, boolean, check_fields, enum, integer, patch_body, string
+
+__all__ = [
+    "create_snapshot",
+    "delete_snapshot",
+    "get_snapshot",
+    "list_snapshots",
+    "restore_snapshot",
+    "update_snapshot",
+]
+
+FIELDS: dict[str, Field] = {
+    "name": Field("name", "rw", string),
+    "description": Field("description", "rw", string),
+    "location": Field("location", "ro", string),
+    "size": Field("size", "ro", integer),
+    **{flag: Field(flag, "rw", boolean) for flag in HOT_PLUG_FLAGS},
+    "licenceType": Field("licenceType", "rw", enum(("LINUX", "WINDOWS", "WINDOWS2016", "OTHER"))),
+}
+
+
+def _fields(body: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """Form fields or a JSON object (flat or ``{"properties": …}``) as a dict."""
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be form fields or a JSON object")
+    if isinstance(body.get("properties"), dict) and len(body) == 1:
+        body = body["properties"]
+    for key in body:
+        if key not in allowed:
+            raise Invalid(
+                key, f"is not a parameter of this action (known: {', '.join(allowed)})", at="(root)"
+            )
+    return dict(body)
+
+
+def list_snapshots(call: Call) -> Result:
+    """``GET /snapshots``."""
+    snaps = [s for s in call.contract.snapshots.values() if visible(call, s)]
+    href = call.view.base + "/snapshots"
+    return Result(render.collection("snapshots", href, snaps, call.depth, call.view))
+
+
+def get_snapshot(call: Call, snapshot_id: str) -> Result:
+    """``GET /snapshots/{id}``."""
+    return Result(render.resource(find_snapshot(call, snapshot_id), call.depth, call.view))
+
+
+def create_snapshot(call: Call, dc_id: str, volume_id: str) -> Result:
+    """``POST /datacenters/{dc}/volumes/{vol}/create-snapshot``: the new snapshot."""
+    dc, volume = find_volume(call, dc_id, volume_id)
+    need_privilege(call, "createSnapshot", "create snapshots")
+    fields = _fields(call.payload(form=True), ("name", "description"))
+    name = string("name", fields.get("name"), "(root)")
+    description = string("description", fields.get("description"), "(root)")
+    volume_name = volume.props["name"] or ""
+    if name is None:
+        name = f"{volume_name}-Snapshot-{time.strftime('%m/%d/%Y', time.gmtime())}"
+    if description is None:
+        description = f'Created from "{volume_name}" in Data Center "{dc.props["name"]}"'
+    request = call.open_request()
+    sid = call.state.new_id()
+    props: dict[str, Any] = {
+        "name": name,
+        "description": description,
+        "location": dc.props["location"],
+        "size": None,
+    }
+    for flag in HOT_PLUG_FLAGS:
+        props[flag] = False
+    props["licenceType"] = None
+    snapshot = Snapshot(
+        id=sid,
+        path="/snapshots/" + sid,
+        props=props,
+        contract=call.contract.number,
+        **call.new_resource_fields(),
+    )
+    call.contract.snapshots[sid] = snapshot
+    call.log.target(request, snapshot)
+    call.log.target(request, volume, listed=False)
+
+    def provision() -> None:
+        if snapshot.gone:
+            return
+        source = volume.props
+        props["size"] = source["size"]
+        for flag in HOT_PLUG_FLAGS:
+            props[flag] = bool(source[flag])
+        props["licenceType"] = source["licenceType"] or "UNKNOWN"
+
+    call.log.on_done(request, provision)
+    return Result(render.resource(snapshot, 0, call.view), request)
+
+
+def restore_snapshot(call: Call, dc_id: str, volume_id: str) -> Result:
+    """``POST /datacenters/{dc}/volumes/{vol}/restore-snapshot`` with ``snapshotId``."""
+    dc, volume = find_volume(call, dc_id, volume_id)
+    need_edit(call, dc)
+    fields = _fields(call.payload(form=True), ("snapshotId",))
+    snapshot_id = string("snapshotId", fields.get("snapshotId"), "(root)")
+    if not snapshot_id:
+        raise Invalid("snapshotId", "is required", at="(root)")
+    try:
+        snapshot = find_snapshot(call, snapshot_id)
+    except NotFound:
+        raise Invalid(
+            "snapshotId", f"refers to no snapshot that exists: {snapshot_id}", at="(root)"
+        ) from None
+    if snapshot.props["location"] != dc.props["location"]:
+        raise Invalid(
+            "snapshotId",
+            f"must be in the data center's location {dc.props['location']}, "
+            f"the snapshot is in {snapshot.props['location']}",
+            at="(root)",
+        )
+    request = call.open_request()
+    call.log.target(request, volume)
+    touch_datacenter(call, request, dc)
+
+    def restore() -> None:
+        if volume.gone or snapshot.gone:
+            return
+        source = snapshot.props
+        if source["size"] and source["size"] > (volume.props["size"] or 0):
+            volume.props["size"] = source["size"]
+        for flag in HOT_PLUG_FLAGS:
+            volume.props[flag] = bool(source[flag])
+        if source["licenceType"]:
+            volume.props["licenceType"] = source["licenceType"]
+
+    call.log.on_done(request, restore)
+    return Result(None, request)
+
+
+def update_snapshot(call: Call, snapshot_id: str) -> Result:
+    """``PATCH /snapshots/{id}``: name, description, licence type, hot-plug flags."""
+    snapshot = find_snapshot(call, snapshot_id)
+    need_edit(call, snapshot)
+    given, at = patch_body(call.payload())
+    p = check_fields("snapshot", FIELDS, given, at, current=snapshot.props)
+    request = call.open_request()
+    for name, value in p.items():
+        if name in ("location", "size"):
+            continue
+        if value is not None or name in ("name", "description"):
+            snapshot.props[name] = value
+    snapshot.modified_by = call.user.email
+    call.log.target(request, snapshot)
+    return Result(render.resource(snapshot, 0, call.view, entities=False), request)
+
+
+def delete_snapshot(call: Call, snapshot_id: str) -> Result:
+    """``DELETE /snapshots/{id}``."""
+    snapshot = find_snapshot(call, snapshot_id)
+    need_edit(call, snapshot)
+    request = call.open_request()
+    call.log.target(request, snapshot)
+    contract = call.contract
+
+    def remove() -> None:
+        if contract.snapshots.pop(snapshot.id, None) is not None:
+            snapshot.gone = True
+            for group in contract.groups.values():
+                group.shares.pop(snapshot.id, None)
+
+    call.log.on_done(request, remove)
+    return Result(None, request)

@@ -1,0 +1,536 @@
+"""User management (``/um``): users, groups, group members, shares, resources.
+
+Only administrators may use ``/um`` (everyone else gets 403). Passwords are stored as salted
+PBKDF2 digests and never returned. Users log in with their e-mail address, which is unique
+across the emulator. A share gives a group read access to a data centre, image, snapshot or IP
+block, and edit access with ``editPrivilege``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import Any
+
+from .. import render
+from ..errors import Forbidden, Invalid, NotFound
+from ..state import Contract, Group, Resource, Share, State, User
+from .base import Call, Result
+from .validators import Field, boolean, check_fields, id_body, put_body, split_body, string
+
+__all__ = [
+    "add_group_user",
+    "add_share",
+    "create_group",
+    "create_user",
+    "delete_group",
+    "delete_share",
+    "delete_user",
+    "get_group",
+    "get_resource",
+    "get_share",
+    "get_user",
+    "hash_password",
+    "list_group_resources",
+    "list_group_users",
+    "list_groups",
+    "list_resources",
+    "list_shares",
+    "list_user_groups",
+    "list_user_owns",
+    "list_users",
+    "new_user",
+    "remove_group_user",
+    "update_group",
+    "update_share",
+    "update_user",
+    "verify_password",
+]
+
+_ITERATIONS = 50_000
+RESOURCE_TYPES = ("datacenter", "image", "snapshot", "ipblock")
+
+
+def hash_password(password: str, salt: bytes | None = None) -> tuple[bytes, bytes]:
+    """(salt, digest) of ``password`` with PBKDF2-HMAC-SHA256."""
+    salt = salt if salt is not None else os.urandom(16)
+    return salt, hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, _ITERATIONS)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """True when ``password`` is ``user``'s password (constant-time comparison)."""
+    _, digest = hash_password(password, user.salt)
+    return hmac.compare_digest(digest, user.password_hash)
+
+
+def _email(attr: str, value: Any, at: str) -> str | None:
+    text = string(attr, value, at)
+    if text is None:
+        return None
+    local, sep, domain = text.partition("@")
+    if not sep or not local or not domain or any(c.isspace() for c in text):
+        raise Invalid(attr, "must be an e-mail address like name@example.com", at=at)
+    return text
+
+
+def _password(attr: str, value: Any, at: str) -> str | None:
+    # A secret: the message states the rule and never quotes the value.
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise Invalid(attr, "must be a non-empty string", at=at)
+    return value
+
+
+USER_FIELDS: dict[str, Field] = {
+    "firstname": Field("firstname", "rw", string),
+    "lastname": Field("lastname", "rw", string),
+    "email": Field("email", "rw", _email),
+    "password": Field("password", "rw", _password),
+    "administrator": Field("administrator", "rw", boolean),
+    "forceSecAuth": Field("forceSecAuth", "rw", boolean),
+    "secAuthActive": Field("secAuthActive", "ro", boolean),
+}
+
+GROUP_FIELDS: dict[str, Field] = {
+    "name": Field("name", "rw", string),
+    "createDataCenter": Field("createDataCenter", "rw", boolean),
+    "createSnapshot": Field("createSnapshot", "rw", boolean),
+    "reserveIp": Field("reserveIp", "rw", boolean),
+    "accessActivityLog": Field("accessActivityLog", "rw", boolean),
+}
+
+SHARE_FIELDS: dict[str, Field] = {
+    "editPrivilege": Field("editPrivilege", "rw", boolean),
+    "sharePrivilege": Field("sharePrivilege", "rw", boolean),
+}
+
+
+def new_user(
+    state: State,
+    contract: Contract,
+    props: dict[str, Any],
+    salt: bytes,
+    digest: bytes,
+    created: str,
+    *,
+    owner: bool = False,
+) -> User:
+    """Add a user to ``contract`` (and to the e-mail index) and return it."""
+    user = User(
+        id=state.new_id(),
+        contract=contract.number,
+        props={
+            "firstname": props.get("firstname"),
+            "lastname": props.get("lastname"),
+            "email": props["email"],
+            "administrator": bool(props.get("administrator")) or owner,
+            "forceSecAuth": bool(props.get("forceSecAuth")),
+            "secAuthActive": False,
+        },
+        salt=salt,
+        password_hash=digest,
+        created_date=created,
+        etag=state.new_etag(),
+        owner=owner,
+    )
+    contract.users[user.id] = user
+    state.users_by_email[user.email.lower()] = user
+    return user
+
+
+def _admin(call: Call) -> None:
+    if not call.admin:
+        raise Forbidden("Access denied: user management needs administrator rights")
+
+
+def _group(call: Call, group_id: str) -> Group:
+    _admin(call)
+    group = call.contract.groups.get(group_id)
+    if group is None:
+        raise NotFound()
+    return group
+
+
+def _user(call: Call, user_id: str) -> User:
+    _admin(call)
+    user = call.contract.users.get(user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def _credentials_changed(state: State) -> None:
+    # The HTTP layer drops its cache of verified Authorization headers when this changes.
+    state.auth_generation += 1
+
+
+# -- groups -----------------------------------------------------------------------------------
+
+
+def list_groups(call: Call) -> Result:
+    """``GET /um/groups``."""
+    _admin(call)
+    href = call.view.base + "/um/groups"
+    return Result(
+        render.collection("groups", href, call.contract.groups.values(), call.depth, call.view)
+    )
+
+
+def get_group(call: Call, group_id: str) -> Result:
+    """``GET /um/groups/{grp}``."""
+    return Result(render.resource(_group(call, group_id), call.depth, call.view))
+
+
+def _unique_group_name(call: Call, name: str, at: str, group: Group | None = None) -> None:
+    for other in call.contract.groups.values():
+        if other is not group and other.props["name"] == name:
+            raise Invalid("name", f"is already the name of group {other.id}", at=at)
+
+
+def create_group(call: Call) -> Result:
+    """``POST /um/groups``: ``name`` required, privileges default to false."""
+    _admin(call)
+    given, entities = split_body(call.payload())
+    at = "(root).properties"
+    if entities:
+        raise Invalid("entities", "is not allowed for a group", at="(root)")
+    p = check_fields("group", GROUP_FIELDS, given, at)
+    if not p.get("name"):
+        raise Invalid("name", "is required", at=at)
+    _unique_group_name(call, p["name"], at)
+    request = call.open_request()
+    group = Group(
+        id=call.state.new_id(),
+        contract=call.contract.number,
+        props={
+            name: (p.get(name) if name == "name" else bool(p.get(name))) for name in GROUP_FIELDS
+        },
+    )
+    call.contract.groups[group.id] = group
+    call.log.target(request, group)
+    return Result(render.resource(group, 0, call.view), request)
+
+
+def update_group(call: Call, group_id: str) -> Result:
+    """``PUT /um/groups/{grp}``: the given properties are merged in."""
+    group = _group(call, group_id)
+    given, at = put_body(call.payload())
+    p = check_fields("group", GROUP_FIELDS, given, at, current=group.props)
+    if "name" in p:
+        if not p["name"]:
+            raise Invalid("name", "is required", at=at)
+        _unique_group_name(call, p["name"], at, group)
+    request = call.open_request()
+    for name, value in p.items():
+        if value is not None:
+            group.props[name] = value
+    call.log.target(request, group)
+    return Result(render.resource(group, 0, call.view), request)
+
+
+def delete_group(call: Call, group_id: str) -> Result:
+    """``DELETE /um/groups/{grp}``."""
+    group = _group(call, group_id)
+    request = call.open_request()
+    call.log.target(request, group)
+    contract = call.contract
+
+    def remove() -> None:
+        if contract.groups.pop(group.id, None) is not None:
+            group.gone = True
+
+    call.log.on_done(request, remove)
+    return Result(None, request)
+
+
+def list_group_users(call: Call, group_id: str) -> Result:
+    """``GET /um/groups/{grp}/users``."""
+    group = _group(call, group_id)
+    href = f"{call.view.base}{group.path}/users"
+    return Result(
+        render.collection(group.id + "/users", href, group.users.values(), call.depth, call.view)
+    )
+
+
+def add_group_user(call: Call, group_id: str) -> Result:
+    """``POST /um/groups/{grp}/users`` with ``{"id": user}``: the user."""
+    group = _group(call, group_id)
+    user_id = id_body(call.payload())
+    user = call.contract.users.get(user_id)
+    if user is None:
+        raise Invalid("id", f"refers to no user of this contract: {user_id}", at="(root)")
+    if user.id in group.users:
+        raise Invalid("id", f"user {user_id} is already a member of this group", at="(root)")
+    request = call.open_request()
+    doc = render.resource(user, 0, call.view)
+    group.users[user.id] = user
+    call.log.target(request, group)
+    return Result(doc, request)
+
+
+def remove_group_user(call: Call, group_id: str, user_id: str) -> Result:
+    """``DELETE /um/groups/{grp}/users/{usr}``."""
+    group = _group(call, group_id)
+    if user_id not in group.users:
+        raise NotFound()
+    request = call.open_request()
+    call.log.target(request, group)
+
+    def remove() -> None:
+        group.users.pop(user_id, None)
+
+    call.log.on_done(request, remove)
+    return Result(None, request)
+
+
+def list_group_resources(call: Call, group_id: str) -> Result:
+    """``GET /um/groups/{grp}/resources``: what the group has been given."""
+    group = _group(call, group_id)
+    records = []
+    for share in group.shares.values():
+        record = render.find_um_record(
+            call.contract, call.state, share.resource_type, share.resource_id
+        )
+        if record is not None:
+            records.append(record)
+    return Result(_um_collection(call, group.id + "/resources", f"{group.path}/resources", records))
+
+
+# -- shares -----------------------------------------------------------------------------------
+
+
+def _shareable(call: Call, resource_id: str) -> Resource:
+    for kind in RESOURCE_TYPES:
+        record = render.find_um_record(call.contract, call.state, kind, resource_id)
+        if record is not None:
+            return record
+    raise NotFound()
+
+
+def list_shares(call: Call, group_id: str) -> Result:
+    """``GET /um/groups/{grp}/shares``."""
+    return Result(render.shares(_group(call, group_id), call.depth, call.view))
+
+
+def _share(call: Call, group_id: str, resource_id: str) -> tuple[Group, Share]:
+    group = _group(call, group_id)
+    share = group.shares.get(resource_id)
+    if share is None:
+        raise NotFound()
+    return group, share
+
+
+def get_share(call: Call, group_id: str, resource_id: str) -> Result:
+    """``GET /um/groups/{grp}/shares/{res}``."""
+    group, share = _share(call, group_id, resource_id)
+    return Result(render.share(group, share, call.view))
+
+
+def add_share(call: Call, group_id: str, resource_id: str) -> Result:
+    """``POST /um/groups/{grp}/shares/{res}``: share a resource (422 if already shared)."""
+    group = _group(call, group_id)
+    record = _shareable(call, resource_id)
+    given, at = put_body(call.payload())
+    p = check_fields("share", SHARE_FIELDS, given, at)
+    if resource_id in group.shares:
+        raise Invalid(
+            "id", f"resource {resource_id} is already shared with this group", at="(root)"
+        )
+    if getattr(record, "contract", 0) is None:
+        raise Invalid(
+            "id",
+            "names a public image, which every user already sees; it cannot be shared",
+            at="(root)",
+        )
+    request = call.open_request()
+    share = Share(
+        resource_id=record.id,
+        resource_type=record.TYPE,
+        edit=bool(p.get("editPrivilege")),
+        share=bool(p.get("sharePrivilege")),
+    )
+    group.shares[record.id] = share
+    call.log.target(request, group)
+    return Result(render.share(group, share, call.view), request)
+
+
+def update_share(call: Call, group_id: str, resource_id: str) -> Result:
+    """``PUT /um/groups/{grp}/shares/{res}``: the given privileges are merged in."""
+    group, share = _share(call, group_id, resource_id)
+    given, at = put_body(call.payload())
+    p = check_fields("share", SHARE_FIELDS, given, at)
+    request = call.open_request()
+    if p.get("editPrivilege") is not None:
+        share.edit = p["editPrivilege"]
+    if p.get("sharePrivilege") is not None:
+        share.share = p["sharePrivilege"]
+    call.log.target(request, group)
+    return Result(render.share(group, share, call.view), request)
+
+
+def delete_share(call: Call, group_id: str, resource_id: str) -> Result:
+    """``DELETE /um/groups/{grp}/shares/{res}``."""
+    group, share = _share(call, group_id, resource_id)
+    request = call.open_request()
+    call.log.target(request, group)
+
+    def remove() -> None:
+        if group.shares.get(resource_id) is share:
+            del group.shares[resource_id]
+
+    call.log.on_done(request, remove)
+    return Result(None, request)
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+def list_users(call: Call) -> Result:
+    """``GET /um/users``."""
+    _admin(call)
+    href = call.view.base + "/um/users"
+    return Result(
+        render.collection("users", href, call.contract.users.values(), call.depth, call.view)
+    )
+
+
+def get_user(call: Call, user_id: str) -> Result:
+    """``GET /um/users/{usr}``."""
+    return Result(render.resource(_user(call, user_id), call.depth, call.view))
+
+
+def _unique_email(call: Call, email: str, at: str, user: User | None = None) -> None:
+    other = call.state.users_by_email.get(email.lower())
+    if other is not None and other is not user:
+        raise Invalid("email", "is already used by another user", at=at)
+
+
+def create_user(call: Call) -> Result:
+    """``POST /um/users``: firstname, lastname, email and password required."""
+    _admin(call)
+    given, entities = split_body(call.payload())
+    at = "(root).properties"
+    if entities:
+        raise Invalid("entities", "is not allowed for a user", at="(root)")
+    p = check_fields("user", USER_FIELDS, given, at)
+    for name in ("firstname", "lastname", "email", "password"):
+        if p.get(name) is None:
+            raise Invalid(name, "is required", at=at)
+    _unique_email(call, p["email"], at)
+    salt, digest = hash_password(p["password"])
+    request = call.open_request()
+    user = new_user(call.state, call.contract, p, salt, digest, call.now)
+    call.log.target(request, user)
+    return Result(render.resource(user, 0, call.view), request)
+
+
+def update_user(call: Call, user_id: str) -> Result:
+    """``PUT /um/users/{usr}``: the given properties are merged in (password included)."""
+    user = _user(call, user_id)
+    given, at = put_body(call.payload())
+    p = check_fields("user", USER_FIELDS, given, at, current=user.props)
+    if p.get("email") is not None:
+        _unique_email(call, p["email"], at, user)
+    if user.owner and p.get("administrator") is False:
+        raise Invalid("administrator", "cannot be revoked from the contract owner", at=at)
+    password = p.pop("password", None)
+    request = call.open_request()
+    state = call.state
+    if p.get("email") is not None and p["email"] != user.email:
+        state.users_by_email.pop(user.email.lower(), None)
+        state.users_by_email[p["email"].lower()] = user
+        _credentials_changed(state)
+    for name, value in p.items():
+        if value is not None and name != "secAuthActive":
+            user.props[name] = value
+    if password is not None:
+        user.salt, user.password_hash = hash_password(password)
+        _credentials_changed(state)
+    user.etag = state.new_etag()
+    call.log.target(request, user)
+    return Result(render.resource(user, 0, call.view), request)
+
+
+def delete_user(call: Call, user_id: str) -> Result:
+    """``DELETE /um/users/{usr}`` (not the contract owner)."""
+    user = _user(call, user_id)
+    if user.owner:
+        raise Invalid("id", "names the contract owner, who cannot be deleted", at="(root)")
+    request = call.open_request()
+    call.log.target(request, user)
+    contract, state = call.contract, call.state
+
+    def remove() -> None:
+        if contract.users.pop(user.id, None) is None:
+            return
+        user.gone = True
+        if state.users_by_email.get(user.email.lower()) is user:
+            del state.users_by_email[user.email.lower()]
+        for group in contract.groups.values():
+            group.users.pop(user.id, None)
+        _credentials_changed(state)
+
+    call.log.on_done(request, remove)
+    return Result(None, request)
+
+
+def list_user_groups(call: Call, user_id: str) -> Result:
+    """``GET /um/users/{usr}/groups``."""
+    user = _user(call, user_id)
+    groups = [g for g in call.contract.groups.values() if user.id in g.users]
+    href = f"{call.view.base}{user.path}/groups"
+    return Result(render.collection(user.id + "/groups", href, groups, call.depth, call.view))
+
+
+def list_user_owns(call: Call, user_id: str) -> Result:
+    """``GET /um/users/{usr}/owns``: the resources the user created."""
+    user = _user(call, user_id)
+    owned = [r for r in render.um_records(call.contract, call.state) if r.owner_id == user.id]
+    href = f"{call.view.base}{user.path}/owns"
+    return Result(render.collection(user.id + "/owns", href, owned, call.depth, call.view))
+
+
+# -- resources --------------------------------------------------------------------------------
+
+
+def _um_collection(call: Call, cid: str, path: str, records: list[Resource]) -> dict[str, Any]:
+    number = call.contract.number
+
+    def item(r: Any, d: int, v: render.View) -> dict[str, Any]:
+        return render.um_resource(r, d, v, number)
+
+    return render.collection(cid, call.view.base + path, records, call.depth, call.view, item)
+
+
+def list_resources(call: Call, resource_type: str | None = None) -> Result:
+    """``GET /um/resources`` and ``GET /um/resources/{type}`` (id ``resources`` for both)."""
+    _admin(call)
+    if resource_type is not None and resource_type not in RESOURCE_TYPES:
+        raise NotFound()
+    records = render.um_records(call.contract, call.state)
+    if resource_type is not None:
+        records = [r for r in records if resource_type == r.TYPE]
+    path = "/um/resources" + (f"/{resource_type}" if resource_type else "")
+    return Result(_um_collection(call, "resources", path, records))
+
+
+def get_resource(call: Call, resource_type: str, resource_id: str) -> Result:
+    """``GET /um/resources/{type}/{id}``."""
+    _admin(call)
+    record = render.find_um_record(call.contract, call.state, resource_type, resource_id)
+    if record is None:
+        raise NotFound()
+    return Result(render.um_resource(record, call.depth, call.view, call.contract.number))
+
+
+def list_resource_groups(call: Call, resource_type: str, resource_id: str) -> Result:
+    """``GET /um/resources/{type}/{id}/groups``: the groups it is shared with."""
+    _admin(call)
+    record = render.find_um_record(call.contract, call.state, resource_type, resource_id)
+    if record is None:
+        raise NotFound()
+    groups = [g for g in call.contract.groups.values() if record.id in g.shares]
+    href = f"{call.view.base}/um/resources/{resource_type}/{resource_id}/groups"
+    return Result(render.collection(record.id + "/groups", href, groups, call.depth, call.view))
