@@ -123,7 +123,7 @@ _STATUS_STYLE = {
 
 @contextlib.contextmanager
 def _rich_progress(label: str) -> Iterator[Callable[[Mapping[str, Any]], None]]:
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress, SpinnerColumn, TextColumn
 
     def styled(status: str) -> str:
         return f"[{_STATUS_STYLE.get(status, 'white')}]{status}[/]"
@@ -132,7 +132,7 @@ def _rich_progress(label: str) -> Iterator[Callable[[Mapping[str, Any]], None]]:
         SpinnerColumn(finished_text="[green]✓[/]"),
         TextColumn("{task.description}"),
         TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
+        TextColumn("[yellow]{task.elapsed:.1f}s"),
         console=_rich_console(),
     )
     with progress:

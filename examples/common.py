@@ -7,8 +7,8 @@ Resources"): it returns at once for a falsy response, returns once the request b
 <id>.``). The exceptions are the SDK's ``PBFailedRequest`` and ``PBTimeoutError``, both
 subclasses of ``Exception`` as before.
 
-Instead of sleeping five seconds between polls it lets the SDK poll (starting at
-``POLL_INTERVAL`` seconds, backing off as the wait grows) and shows the request's progress.
+Instead of sleeping five seconds between polls it lets the SDK poll on its default schedule
+(at once, then at intervals growing from 0.1 s to 10 s) and shows the request's progress.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ from _runner import request_progress
 
 from profitbricks.errors import PBFailedRequest, PBTimeoutError
 
-#: Seconds between the first status polls; the SDK doubles the interval as the wait grows.
-POLL_INTERVAL = 0.5
-
 
 def wait_for_completion(conn: Any, response: Mapping[str, Any] | None, timeout: float) -> None:
     """
@@ -33,7 +30,7 @@ def wait_for_completion(conn: Any, response: Mapping[str, Any] | None, timeout: 
     request_id = response["requestId"]
     with request_progress(response) as on_poll:
         try:
-            conn.wait_for_completion(response, timeout, initial_wait=POLL_INTERVAL, on_poll=on_poll)
+            conn.wait_for_completion(response, timeout, on_poll=on_poll)
         except PBFailedRequest as exc:
             metadata = (exc.status or {}).get("metadata") or {}
             message = metadata.get("message", exc.msg)

@@ -12,6 +12,7 @@ import os
 
 from _runner import prepare
 from common import wait_for_completion
+
 from profitbricks.client import (
     LAN,
     NIC,

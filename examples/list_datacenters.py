@@ -8,6 +8,7 @@ import json
 import os
 
 from _runner import prepare
+
 from profitbricks.client import ProfitBricksService
 
 prepare()

@@ -7,6 +7,7 @@ Uses PROFITBRICKS_USERNAME / PROFITBRICKS_PASSWORD; ``--emulator`` runs it again
 import os
 
 from _runner import prepare
+
 from profitbricks.client import ProfitBricksService
 
 prepare()
