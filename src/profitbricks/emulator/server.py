@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import socket
 import threading
 from collections.abc import Iterable
 from types import FrameType, TracebackType
@@ -44,7 +45,7 @@ class EmulatorServer:
     ``url`` is the Cloud API base (``http://127.0.0.1:<port>/cloudapi/v4``), ``base_url`` the
     server root (the control API lives at ``base_url + "/_emulator/"``), ``port`` the bound port.
     Usable as a context manager: the server runs inside the ``with`` block.
-    Raises ``OSError`` when the address cannot be bound.
+    Raises ``OSError`` when the address cannot be resolved or bound.
     """
 
     def __init__(
@@ -54,23 +55,30 @@ class EmulatorServer:
             raise ValueError("threads must be >= 1")
         self.emulator = emulator
         self._map: dict[int, Any] = {}
+        # Bind here rather than in waitress: a failed bind then leaves no half-built server
+        # (worker threads, wake-up pipe) behind, and a name such as "localhost" that resolves to
+        # several addresses still yields one socket and one URL.
+        family, socktype, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        sock = socket.socket(family, socktype, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+        except OSError:
+            sock.close()
+            raise
         server = create_server(
             emulator,
             map=self._map,
-            host=host,
-            port=port,
+            sockets=[sock],
             threads=threads,
             ident="profitbricks-emulator",
             asyncore_use_poll=True,
             # The emulator is reached directly; no proxy headers to trust or strip.
             clear_untrusted_proxy_headers=False,
         )
-        if not isinstance(server, BaseWSGIServer):
-            # A name such as "localhost" may resolve to several addresses, each with its own
-            # port when port=0; one base URL could not name them all.
-            wasyncore.close_all(self._map)
-            server.task_dispatcher.shutdown()
-            raise ValueError(f"host {host!r} resolves to several addresses; give one address")
+        assert isinstance(server, BaseWSGIServer)
         self._server = server
         host_name, port_text = server.getsockname()
         self.host: str = host_name

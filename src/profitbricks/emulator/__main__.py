@@ -1,0 +1,223 @@
+"""``python -m profitbricks.emulator`` (or ``profitbricks-emulator``): serve the emulator on a port.
+
+Prints the Cloud API base URL and the credentials it accepts, serves until SIGINT or SIGTERM and
+then exits with status 0. Without ``--user`` one demo account with a fresh password is created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+from collections.abc import Sequence
+
+from profitbricks.emulator.control import InvalidSetting, Progression
+
+__all__ = ["build_parser", "main", "parse_user"]
+
+
+def parse_user(text: str) -> tuple[str, str]:
+    """Split ``EMAIL:PASSWORD`` at its first colon.
+
+    Raises ``argparse.ArgumentTypeError`` (whose message never repeats the password) when the
+    e-mail is not of the form ``name@domain`` or the password is empty.
+    """
+    email, sep, password = text.partition(":")
+    local, at, domain = email.partition("@")
+    if not sep or not at or not local or not domain or any(c.isspace() for c in email):
+        raise argparse.ArgumentTypeError("expected EMAIL:PASSWORD, e.g. jane@example.com:secret")
+    if not password:
+        raise argparse.ArgumentTypeError(f"empty password for {email}; expected EMAIL:PASSWORD")
+    return email, password
+
+
+def _progression(text: str) -> str:
+    try:
+        return str(Progression.parse(text))
+    except InvalidSetting as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def _probability(text: str) -> float:
+    value = _non_negative(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _count(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port between 0 and 65535, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``profitbricks-emulator``."""
+    parser = argparse.ArgumentParser(
+        prog="profitbricks-emulator",
+        description="Serve a local, stateful emulator of the ProfitBricks Cloud API v4.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, default=8080, help="port to listen on (8080; 0 picks a free port)"
+    )
+    parser.add_argument(
+        "--user",
+        dest="users",
+        metavar="EMAIL:PASSWORD",
+        type=parse_user,
+        action="append",
+        help="an account to accept (repeatable); without it a demo account is created",
+    )
+    timing = parser.add_mutually_exclusive_group()
+    timing.add_argument(
+        "--delay",
+        type=_non_negative,
+        metavar="T",
+        help="requests are DONE T seconds after creation (default 1.0; 0 = immediately)",
+    )
+    timing.add_argument(
+        "--progression",
+        type=_progression,
+        metavar="POLICY",
+        help="request progression: immediate, polls:N (DONE after N status polls) or seconds:T",
+    )
+    parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="base written into hrefs and Location headers (default: as the client called it)",
+    )
+    parser.add_argument("--seed", type=int, help="seed that makes generated ids reproducible")
+    parser.add_argument(
+        "--rate-limit",
+        type=_count,
+        metavar="N",
+        help="answer 429 past N requests per window and account (default: no limit)",
+    )
+    parser.add_argument(
+        "--rate-window",
+        type=_positive,
+        default=1.0,
+        metavar="S",
+        help="rate-limit window in seconds (1.0)",
+    )
+    parser.add_argument(
+        "--fail-probability",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="probability that a provisioning request ends FAILED (0)",
+    )
+    parser.add_argument(
+        "--error-probability",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="probability of a 503 answer (0)",
+    )
+    parser.add_argument(
+        "--latency",
+        type=_non_negative,
+        default=0.0,
+        metavar="S",
+        help="seconds added to every API answer (0)",
+    )
+    parser.add_argument("--threads", type=int, default=8, metavar="N", help="worker threads (8)")
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the URL and the credentials"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the emulator until SIGINT/SIGTERM; returns the exit status (0 after a clean stop).
+
+    Invalid arguments exit with status 2 (argparse); an address that cannot be bound returns 1.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.threads < 1:
+        parser.error("--threads must be >= 1")
+
+    from profitbricks.emulator import Emulator, EmulatorConfig
+    from profitbricks.emulator.server import EmulatorServer
+
+    try:
+        # Without --user the configuration creates the demo account with a fresh password.
+        config = EmulatorConfig(
+            **({"users": args.users} if args.users else {}),
+            delay=args.delay,
+            progression=args.progression,
+            public_url=args.public_url,
+            seed=args.seed,
+            rate_limit=args.rate_limit or None,
+            rate_window=args.rate_window,
+            fail_probability=args.fail_probability,
+            error_probability=args.error_probability,
+            latency=args.latency,
+        )
+        emulator = Emulator(config)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+    logging.basicConfig(
+        level=logging.ERROR if args.quiet else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    try:
+        server = EmulatorServer(emulator, host=args.host, port=args.port, threads=args.threads)
+    except (OSError, ValueError) as exc:
+        print(
+            f"profitbricks-emulator: cannot listen on {args.host}:{args.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+
+    url = args.public_url.rstrip("/") if args.public_url else server.url
+    print(f"ProfitBricks Cloud API v4 emulator at {url}")
+    for email, password in config.users:
+        print(f"  user {email}  password {password}")
+    if not args.quiet:
+        print(
+            f"Listening on {server.base_url}; control API at {server.base_url}/_emulator/; "
+            f"progression {emulator.controls.progression}. Stop with Ctrl+C.",
+            file=sys.stderr,
+        )
+    sys.stdout.flush()
+    server.serve_forever()
+    if not args.quiet:
+        print("profitbricks-emulator stopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

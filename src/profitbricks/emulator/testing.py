@@ -1,0 +1,323 @@
+"""Use the emulator from Python and from pytest.
+
+``running_emulator()`` serves a fresh emulator on a free loopback port in a background thread and
+yields an :class:`EmulatorHandle` with its URL, credentials and a ready SDK client::
+
+    from profitbricks.emulator.testing import running_emulator
+
+    with running_emulator() as emu:
+        emu.client.create_datacenter(Datacenter(name="test", location="us/las"))
+
+:class:`InMemoryTransport` hands requests straight to the emulator's WSGI application, for an SDK
+client without sockets::
+
+    client = ProfitBricksService(transport=InMemoryTransport(emulator, "jane@example.com", "pw"))
+
+As a pytest plugin (``pytest_plugins = ["profitbricks.emulator.testing"]`` in a ``conftest.py``)
+this module provides the fixtures ``emulator_server`` (one server per session) and ``emulator``
+(the same server, reset to a fresh state with immediate progression and no faults for every test).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes, urlsplit
+
+from urllib3 import HTTPHeaderDict
+
+from profitbricks.emulator import Emulator, EmulatorConfig
+from profitbricks.emulator.server import EmulatorServer
+
+if TYPE_CHECKING:
+    from profitbricks._transport import Reply
+    from profitbricks.client import ProfitBricksService
+
+__all__ = ["EmulatorHandle", "InMemoryTransport", "running_emulator"]
+
+#: The account ``running_emulator()`` creates when no users are given.
+DEFAULT_USER = ("user@example.com", "emulator-secret")
+
+
+class EmulatorHandle:
+    """A running emulator and how to reach it.
+
+    ``url`` is the Cloud API base, ``username``/``password`` the first account's credentials,
+    ``emulator`` the :class:`~profitbricks.emulator.Emulator` (``reset()``, ``controls``),
+    ``server`` the :class:`~profitbricks.emulator.server.EmulatorServer` (``None`` when not
+    served over HTTP), ``client`` an SDK client for the first account, created on first use.
+    """
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        username: str,
+        password: str,
+        emulator: Emulator,
+        server: EmulatorServer | None,
+    ) -> None:
+        self.url = url
+        self.username = username
+        self.password = password
+        self.emulator = emulator
+        self.server = server
+        self._client: ProfitBricksService | None = None
+        self._clients: list[ProfitBricksService] = []
+
+    def __repr__(self) -> str:
+        return f"<EmulatorHandle {self.url} user={self.username!r}>"
+
+    @property
+    def base_url(self) -> str:
+        """The server root (scheme, host, port) without the API path."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def client(self) -> ProfitBricksService:
+        """An SDK client for the first account (the same object on every access)."""
+        if self._client is None:
+            self._client = self.new_client()
+        return self._client
+
+    def new_client(
+        self, username: str | None = None, password: str | None = None, **service_kwargs: Any
+    ) -> ProfitBricksService:
+        """A new ``ProfitBricksService`` for this emulator (default: the first account).
+
+        ``service_kwargs`` go to the constructor (``headers=``, ``retries=``, ...). The client
+        reads no configuration file and no keyring unless asked to.
+        """
+        from profitbricks.client import ProfitBricksService
+
+        service_kwargs.setdefault("use_config", False)
+        service_kwargs.setdefault("use_keyring", False)
+        if self.server is None and "transport" not in service_kwargs:
+            service_kwargs["transport"] = InMemoryTransport(
+                self.emulator,
+                self.username if username is None else username,
+                self.password if password is None else password,
+                base_url=self.url,
+            )
+        client = ProfitBricksService(
+            username=self.username if username is None else username,
+            password=self.password if password is None else password,
+            host_base=self.url,
+            **service_kwargs,
+        )
+        self._clients.append(client)
+        return client
+
+    def configure(self, **settings: Any) -> dict[str, Any]:
+        """Change control settings (``fail_probability=1.0``, ``progression="polls:2"``, ...).
+
+        Same names and checks as ``PATCH /_emulator/config``; returns the new settings and
+        raises :class:`~profitbricks.emulator.control.InvalidSetting` for invalid values.
+        """
+        return self.emulator.controls.update(settings)
+
+    def reset(self) -> None:
+        """Fresh state (accounts and catalogue only) and every control switched off."""
+        controls = self.emulator.controls
+        controls.restore_defaults()
+        self.emulator.reset()
+        controls.reset()
+
+    def close_clients(self) -> None:
+        """Close the connection pools of the clients this handle created."""
+        clients, self._clients, self._client = self._clients, [], None
+        for client in clients:
+            close = getattr(client, "close", None)
+            if callable(close):
+                close()
+
+
+@contextmanager
+def running_emulator(
+    users: Iterable[tuple[str, str]] | None = None,
+    progression: str = "immediate",
+    *,
+    host: str = "127.0.0.1",
+    threads: int = 8,
+    **config: Any,
+) -> Iterator[EmulatorHandle]:
+    """Serve a new emulator on a free port of ``host`` for the ``with`` block.
+
+    ``users`` are ``(email, password)`` pairs (default: :data:`DEFAULT_USER`); the handle's
+    credentials are the first pair's. ``config`` goes to ``EmulatorConfig`` (``seed``,
+    ``public_url``, ``rate_limit``, ``fail_probability``, ...). The server and the handle's
+    clients are closed on exit.
+    """
+    accounts = list(users) if users is not None else [DEFAULT_USER]
+    if not accounts:
+        raise ValueError("running_emulator needs at least one user")
+    emulator = Emulator(EmulatorConfig(users=accounts, progression=progression, **config))
+    server = EmulatorServer(emulator, host=host, port=0, threads=threads)
+    handle = EmulatorHandle(
+        url=server.url,
+        username=accounts[0][0],
+        password=accounts[0][1],
+        emulator=emulator,
+        server=server,
+    )
+    server.start()
+    try:
+        yield handle
+    finally:
+        handle.close_clients()
+        server.stop()
+
+
+class InMemoryTransport:
+    """An SDK transport that calls the emulator's WSGI application in the same process.
+
+    Implements the ``profitbricks._transport.Transport`` protocol: ``request`` builds the WSGI
+    environ a server would (Basic auth from ``username``/``password``, ``headers`` read on every
+    call), runs the application and returns a ``Reply``; non-2xx answers raise the mapped
+    ``PBError`` exactly as over HTTP. ``base_url`` decides the host and path prefix the
+    emulator sees.
+    """
+
+    def __init__(
+        self,
+        emulator: Callable[[dict[str, Any], Any], Iterable[bytes]],
+        username: str,
+        password: str,
+        *,
+        base_url: str = "http://emulator.invalid/cloudapi/v4",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.emulator = emulator
+        self.username = username
+        self._authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode(
+            "ascii"
+        )
+        self.base_url = base_url.rstrip("/")
+        self.headers = headers if headers is not None else {}
+        parts = urlsplit(self.base_url)
+        self._scheme = parts.scheme or "http"
+        self._netloc = parts.netloc
+        self._host = parts.hostname or "localhost"
+        self._port = str(parts.port or (443 if self._scheme == "https" else 80))
+        self._prefix = parts.path
+
+    def __repr__(self) -> str:
+        return f"<InMemoryTransport {self.base_url} user={self.username!r}>"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str | int] | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Reply:
+        """Send one request to the emulator; returns the ``Reply`` or raises the mapped error."""
+        from profitbricks._transport import encode_query, reply_from
+
+        method = method.upper()
+        raw_path = self._prefix + path
+        query_string = encode_query(query) if query else ""
+        target = raw_path + ("?" + query_string if query_string else "")
+        payload = body or b""
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            # WSGI carries the decoded path as latin-1 "bytes in a str".
+            "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
+            "QUERY_STRING": query_string,
+            "REQUEST_URI": target,
+            "RAW_URI": target,
+            "SERVER_NAME": self._host,
+            "SERVER_PORT": self._port,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": self._netloc,
+            "HTTP_ACCEPT": "application/json",
+            "HTTP_AUTHORIZATION": self._authorization,
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": self._scheme,
+            "wsgi.input": io.BytesIO(payload),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        if payload:
+            environ["CONTENT_LENGTH"] = str(len(payload))
+        if content_type:
+            environ["CONTENT_TYPE"] = content_type
+        for name, value in self.headers.items():
+            key = name.upper().replace("-", "_")
+            if key == "CONTENT_TYPE":
+                environ.setdefault("CONTENT_TYPE", value)
+            elif key != "CONTENT_LENGTH":
+                environ["HTTP_" + key] = value
+
+        started: list[Any] = []
+        chunks: list[bytes] = []
+
+        def start_response(
+            status: str, response_headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            started[:] = [status, response_headers]
+            return chunks.append
+
+        result = self.emulator(environ, start_response)
+        try:
+            chunks.extend(result)
+            content = b"".join(chunks)
+        finally:
+            close = getattr(result, "close", None)
+            if callable(close):
+                close()
+        status_line, response_headers = started
+        headers = HTTPHeaderDict()
+        for name, value in response_headers:
+            headers.add(name, value)
+        return reply_from(
+            int(status_line.split(" ", 1)[0]),
+            headers,
+            content,
+            method,
+            f"{self._scheme}://{self._netloc}{target}",
+        )
+
+    def close(self) -> None:
+        """Nothing to release; present for the Transport protocol."""
+
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - only the plugin needs pytest
+    pass
+else:
+
+    @pytest.fixture(scope="session")
+    def emulator_server() -> Iterator[EmulatorHandle]:
+        """One emulator served on a free loopback port for the whole test session."""
+        with running_emulator() as handle:
+            yield handle
+
+    @pytest.fixture
+    def emulator(emulator_server: EmulatorHandle) -> Iterator[EmulatorHandle]:
+        """The session's emulator, reset for this test: fresh state, immediate, no faults."""
+        shared = emulator_server
+        shared.reset()
+        handle = EmulatorHandle(
+            url=shared.url,
+            username=shared.username,
+            password=shared.password,
+            emulator=shared.emulator,
+            server=shared.server,
+        )
+        try:
+            yield handle
+        finally:
+            handle.close_clients()

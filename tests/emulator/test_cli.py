@@ -1,0 +1,216 @@
+"""``python -m profitbricks.emulator``: prints URL and credentials, serves, stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import urllib3
+
+from profitbricks.emulator.__main__ import main, parse_user
+
+URL = re.compile(r"(http://\S+/cloudapi/v4)")
+ACCOUNT = re.compile(r"user (\S+)\s+password (\S+)")
+START_TIMEOUT = 30.0
+
+
+class Running:
+    def __init__(self, process: subprocess.Popen[str], url: str, accounts: list[tuple[str, str]]):
+        self.process = process
+        self.url = url
+        self.accounts = accounts
+
+
+StartCli = Callable[..., Running]
+
+
+def _read_banner(
+    process: subprocess.Popen[str], accounts: int
+) -> tuple[str, list[tuple[str, str]]]:
+    assert process.stdout is not None
+    url = ""
+    found: list[tuple[str, str]] = []
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and (not url or len(found) < accounts):
+        line = process.stdout.readline()
+        if not line:
+            break
+        if match := URL.search(line):
+            url = match.group(1)
+        elif match := ACCOUNT.search(line):
+            found.append((match.group(1), match.group(2)))
+    assert url, "the emulator printed no base URL"
+    return url, found
+
+
+@pytest.fixture
+def start_cli() -> Iterator[StartCli]:
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, accounts: int = 1) -> Running:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "profitbricks.emulator", "--port", "0", "--quiet", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        processes.append(process)
+        url, found = _read_banner(process, accounts)
+        return Running(process, url, found)
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def _get(url: str, username: str, password: str) -> urllib3.BaseHTTPResponse:
+    headers = urllib3.make_headers(basic_auth=f"{username}:{password}")
+    return urllib3.request("GET", url, headers=headers, retries=False, timeout=10)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_serves_and_stops_cleanly_on_signal(start_cli: StartCli, signum: int) -> None:
+    running = start_cli("--user", "jane@example.com:s3cret", "--delay", "0")
+    assert running.accounts == [("jane@example.com", "s3cret")]
+    assert running.url.startswith("http://127.0.0.1:")
+    reply = _get(running.url + "/datacenters", "jane@example.com", "s3cret")
+    assert reply.status == 200
+    assert json.loads(reply.data)["type"] == "collection"
+    assert _get(running.url + "/datacenters", "jane@example.com", "wrong").status == 401
+    running.process.send_signal(signum)
+    _out, err = running.process.communicate(timeout=15)
+    assert running.process.returncode == 0
+    assert "Traceback" not in err
+
+
+def test_several_users_and_demo_account(start_cli: StartCli) -> None:
+    running = start_cli("--user", "a@example.com:pw-a", "--user", "b@example.com:pw:b", accounts=2)
+    assert running.accounts == [("a@example.com", "pw-a"), ("b@example.com", "pw:b")]
+    for username, password in running.accounts:
+        assert _get(running.url + "/datacenters", username, password).status == 200
+
+    demo = start_cli()
+    ((username, password),) = demo.accounts
+    assert "@" in username
+    assert _get(demo.url + "/datacenters", username, password).status == 200
+
+
+def test_public_url_is_printed(start_cli: StartCli) -> None:
+    running = start_cli("--public-url", "http://emulator.example:9000/cloudapi/v4")
+    assert running.url == "http://emulator.example:9000/cloudapi/v4"
+
+
+@pytest.mark.parametrize(
+    "value", ["jane@example.com", "jane:secret", "@example.com:x", "jane@example.com:"]
+)
+def test_bad_user_is_a_usage_error(value: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "profitbricks.emulator", "--port", "0", "--user", value],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "EMAIL:PASSWORD" in result.stderr
+    assert result.stdout == ""
+
+
+def test_parse_user_never_repeats_the_password() -> None:
+    with pytest.raises(Exception, match="EMAIL:PASSWORD") as excinfo:
+        parse_user("no-at-sign:hunter22")
+    assert "hunter22" not in str(excinfo.value)
+    assert parse_user("x@y.z:a:b") == ("x@y.z", "a:b")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--port", "70000"],
+        ["--fail-probability", "1.5"],
+        ["--error-probability", "-1"],
+        ["--latency", "soon"],
+        ["--rate-limit", "-3"],
+        ["--rate-window", "0"],
+        ["--progression", "later"],
+        ["--delay", "1", "--progression", "immediate"],
+        ["--threads", "0"],
+    ],
+)
+def test_bad_options_are_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        main(["--port", "0", *args])
+    assert excinfo.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_port_in_use_returns_1(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--port", str(port), "--quiet"]) == 1
+    assert "cannot listen" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_main_in_process_until_sigint(capsys: pytest.CaptureFixture[str]) -> None:
+    port = _free_port()
+    outcome: dict[str, int] = {}
+
+    def client() -> None:
+        url = f"http://127.0.0.1:{port}/cloudapi/v4/locations"
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                reply = _get(url, "jane@example.com", "pw")
+            except urllib3.exceptions.HTTPError:
+                time.sleep(0.02)
+                continue
+            outcome["status"] = reply.status
+            break
+        os.kill(os.getpid(), signal.SIGINT)
+
+    helper = threading.Thread(target=client)
+    helper.start()
+    code = main(
+        [
+            "--port",
+            str(port),
+            "--user",
+            "jane@example.com:pw",
+            "--progression",
+            "polls:1",
+            "--seed",
+            "3",
+            "--rate-limit",
+            "100",
+            "--latency",
+            "0",
+            "--threads",
+            "2",
+        ]
+    )
+    helper.join()
+    assert code == 0
+    assert outcome["status"] == 200
+    out, err = capsys.readouterr()
+    assert f"http://127.0.0.1:{port}/cloudapi/v4" in out
+    assert "user jane@example.com  password pw" in out
+    assert "polls:1" in err
+    assert "stopped" in err
