@@ -131,6 +131,8 @@ def test_parse_user_never_repeats_the_password() -> None:
         parse_user("no-at-sign:hunter22")
     assert "hunter22" not in str(excinfo.value)
     assert parse_user("x@y.z:a:b") == ("x@y.z", "a:b")
+    with pytest.raises(Exception, match="empty password"):
+        parse_user("x@y.z:")
 
 
 @pytest.mark.parametrize(
@@ -141,6 +143,7 @@ def test_parse_user_never_repeats_the_password() -> None:
         ["--error-probability", "-1"],
         ["--latency", "soon"],
         ["--rate-limit", "-3"],
+        ["--rate-limit", "many"],
         ["--rate-window", "0"],
         ["--progression", "later"],
         ["--delay", "1", "--progression", "immediate"],
@@ -200,6 +203,12 @@ def test_main_in_process_until_sigint(capsys: pytest.CaptureFixture[str]) -> Non
             "3",
             "--rate-limit",
             "100",
+            "--rate-window",
+            "2",
+            "--fail-probability",
+            "0",
+            "--error-probability",
+            "0",
             "--latency",
             "0",
             "--threads",

@@ -171,23 +171,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from profitbricks.emulator import Emulator, EmulatorConfig
     from profitbricks.emulator.server import EmulatorServer
 
-    try:
-        # Without --user the configuration creates the demo account with a fresh password.
-        config = EmulatorConfig(
-            **({"users": args.users} if args.users else {}),
-            delay=args.delay,
-            progression=args.progression,
-            public_url=args.public_url,
-            seed=args.seed,
-            rate_limit=args.rate_limit or None,
-            rate_window=args.rate_window,
-            fail_probability=args.fail_probability,
-            error_probability=args.error_probability,
-            latency=args.latency,
-        )
-        emulator = Emulator(config)
-    except ValueError as exc:
-        parser.error(str(exc))
+    # Without --user the configuration creates the demo account with a fresh password.
+    config = EmulatorConfig(
+        **({"users": args.users} if args.users else {}),
+        delay=args.delay,
+        progression=args.progression,
+        public_url=args.public_url,
+        seed=args.seed,
+        rate_limit=args.rate_limit or None,
+        rate_window=args.rate_window,
+        fail_probability=args.fail_probability,
+        error_probability=args.error_probability,
+        latency=args.latency,
+    )
+    emulator = Emulator(config)
 
     logging.basicConfig(
         level=logging.ERROR if args.quiet else logging.WARNING,
