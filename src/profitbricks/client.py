@@ -229,9 +229,10 @@ class ProfitBricksService:
         for a falsy ``response``. Raises PBFailedRequest when the request FAILED and
         PBTimeoutError after ``timeout`` seconds (None: no limit).
         """
-        return waiting.wait_for_completion(  # type: ignore[return-value]
+        final = waiting.wait_for_completion(
             self._request_status, response, timeout, initial_wait, scaleup, on_poll=on_poll
         )
+        return cast("RequestStatusDoc | None", final)
 
     def wait_for_requests(
         self,
@@ -244,9 +245,10 @@ class ProfitBricksService:
 
         Raises PBFailedRequest naming every failed request, PBTimeoutError after ``timeout``.
         """
-        return waiting.wait_for_requests(  # type: ignore[return-value]
+        finals = waiting.wait_for_requests(
             self._request_status, responses, timeout, on_poll=on_poll
         )
+        return cast("list[RequestStatusDoc]", finals)
 
     def _request_status(self, request_id: str) -> dict[str, Any]:
         return cast("dict[str, Any]", self._run(op.GET_REQUEST_STATUS, request_id=request_id))
