@@ -29,6 +29,7 @@ ALIASES: Mapping[str, Mapping[str, str | None]] = {
     # Resource constructors (OPERATIONS.md section 4, D5 and D6).
     "Volume": {"type": "disk_type", **_LICENCE},
     "Server": {"description": None, "location": None},
+    "Snapshot": _LICENCE,
     # Firewall rule operations: the examples pass the server as ``loadbalancer_id`` (D1).
     "get_firewall_rules": _FIREWALL_SERVER,
     "get_firewall_rule": _FIREWALL_SERVER,

@@ -256,6 +256,6 @@ class User(Resource):
     force_sec_auth: bool | None = _prop("forceSecAuth", TRUTHY, convert="bool")
 
 
-for _cls in (Datacenter, Server, Volume, NIC, FirewallRule, LAN, LoadBalancer, IPBlock):
+for _cls in Resource.__subclasses__():
     install_aliases(_cls, constructor=True)
 del _cls
