@@ -306,6 +306,22 @@ def test_progress_draws_a_rich_line_on_a_terminal(
     assert re.search(r"DONE\S* \S*\d+\.\ds", drawn)
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_falls_back_to_plain_lines_without_rich(
+    examples_path: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import _runner
+
+    assert _runner._use_rich(_Terminal()) is True
+    assert _runner._use_rich(io.StringIO()) is False
+    monkeypatch.setitem(sys.modules, "rich", None)  # makes ``import rich`` raise ImportError
+    assert _runner._use_rich(_Terminal()) is False
+
+
 def test_describe_labels_requests_with_and_without_a_resource() -> None:
     sys.path.insert(0, str(EXAMPLES))
     try:
