@@ -33,7 +33,7 @@ def wait_for_completion(conn: Any, response: Mapping[str, Any] | None, timeout: 
             conn.wait_for_completion(response, timeout, on_poll=on_poll)
         except PBFailedRequest as exc:
             metadata = (exc.status or {}).get("metadata") or {}
-            message = metadata.get("message", exc.msg)
+            message = metadata.get("message") or exc.msg
             raise PBFailedRequest(
                 f"Request {request_id} failed to complete: {message}", request_id, exc.status
             ) from exc
