@@ -325,6 +325,34 @@ _MAP = Map(
 )
 _ADAPTER = _MAP.bind("emulator.invalid", url_scheme="http")
 
+# Clients poll the same few paths over and over; remembering their matches skips the matcher.
+_ROUTE_CACHE: dict[tuple[str, str], tuple[Handler, dict[str, str]]] = {}
+
+
+def _route(method: str, path: str) -> tuple[Handler, dict[str, str]]:
+    """The handler and path arguments for ``method`` on ``path`` (relative to the base).
+
+    Raises :class:`NotFound` or :class:`MethodNotAllowed` (with the allowed methods).
+    """
+    key = (method, path)
+    found = _ROUTE_CACHE.get(key)
+    if found is not None:
+        return found
+    try:
+        endpoint, args = _ADAPTER.match(path, method)
+    except RouteNotFound:
+        raise NotFound() from None
+    except RouteMethodNotAllowed as exc:
+        raise MethodNotAllowed(method, list(exc.valid_methods or [])) from None
+    except RequestRedirect:
+        raise NotFound() from None
+    found = (_HANDLERS[endpoint][method], args)
+    if len(_ROUTE_CACHE) >= 4096:
+        _ROUTE_CACHE.clear()
+    _ROUTE_CACHE[key] = found
+    return found
+
+
 # -- errors --------------------------------------------------------------------------------------
 
 _STATUS_LINES = {
@@ -418,8 +446,18 @@ def _query(qs: str) -> tuple[int, bool]:
     return depth, pretty
 
 
+_clock_text: tuple[int, str] = (0, "")
+
+
 def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    """The current UTC time as ``2017-05-02T09:12:44Z`` (formatted once per second)."""
+    global _clock_text
+    second = int(time.time())
+    cached = _clock_text
+    if cached[0] != second:
+        cached = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+        _clock_text = cached
+    return cached[1]
 
 
 # -- the application -----------------------------------------------------------------------------
@@ -526,15 +564,7 @@ class Emulator:
             if delay > 0:
                 time.sleep(delay)
             head = method == "HEAD"
-            try:
-                endpoint, args = _ADAPTER.match(sub, "GET" if head else method)
-            except RouteNotFound:
-                raise NotFound() from None
-            except RouteMethodNotAllowed as exc:
-                raise MethodNotAllowed(method, list(exc.valid_methods or [])) from None
-            except RequestRedirect:
-                raise NotFound() from None
-            handler = _HANDLERS[endpoint]["GET" if head else method]
+            handler, args = _route("GET" if head else method, sub)
             raw = self._read_body(environ)
             content_type: str = environ.get("CONTENT_TYPE", "")
             parsed: dict[bool, Any] = {}

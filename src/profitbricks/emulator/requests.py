@@ -236,7 +236,7 @@ class RequestLog:
         for record in request.touched.values():
             if hasattr(record, "busy") and record.busy > 0:
                 record.busy -= 1
-            if not getattr(record, "gone", False):
+            if not getattr(record, "gone", False) and hasattr(record, "etag"):
                 record.etag = self.state.new_etag()
                 if hasattr(record, "modified_date"):
                     record.modified_date = now
