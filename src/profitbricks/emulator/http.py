@@ -346,11 +346,11 @@ def _route(method: str, path: str) -> tuple[Handler, dict[str, str]]:
         raise MethodNotAllowed(method, list(exc.valid_methods or [])) from None
     except RequestRedirect:
         raise NotFound() from None
-    found = (_HANDLERS[endpoint][method], args)
+    matched = (_HANDLERS[endpoint][method], {str(k): str(v) for k, v in args.items()})
     if len(_ROUTE_CACHE) >= 4096:
         _ROUTE_CACHE.clear()
-    _ROUTE_CACHE[key] = found
-    return found
+    _ROUTE_CACHE[key] = matched
+    return matched
 
 
 # -- errors --------------------------------------------------------------------------------------
