@@ -143,11 +143,13 @@ def test_progression_setting_applies_to_new_requests(api: Api) -> None:
     assert statuses[-1] == "DONE"
 
 
-def test_reset_empties_the_state(api: Api) -> None:
+def test_reset_empties_the_state_and_switches_faults_off(api: Api) -> None:
     assert api.create_datacenter().status == 202
     assert len(json.loads(api.call("GET", "/datacenters").data)["items"]) == 1
+    api.configure(error_probability=1.0, latency=0.01)
     reply = api.control("POST", "/reset")
     assert reply.status == 200
+    assert json.loads(reply.data)["error_probability"] == 0
     assert json.loads(api.call("GET", "/datacenters").data)["items"] == []
     # the accounts and the catalogue survive
     assert json.loads(api.call("GET", "/images").data)["items"]

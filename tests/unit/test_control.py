@@ -254,15 +254,19 @@ def test_handle_bad_config_is_400(body: bytes) -> None:
 
 def test_handle_reset() -> None:
     clock = FakeClock()
-    controls = Controls(rate_limit=1, clock=clock)
+    controls = Controls(rate_limit=1, progression="polls:2", clock=clock)
     emulator = ResetCounter()
     controls.admit("a")
     assert controls.admit("a") is not None
+    controls.update({"fail_probability": 1.0, "progression": "immediate", "seed": 11})
     status, body = controls.handle(emulator, "POST", "/_emulator/reset", b"")
     assert status == 200
     assert body["reset"] is True
     assert emulator.resets == 1
     assert controls.admit("a") is None
+    # the start-up settings are back, the seed is kept
+    assert (body["fail_probability"], body["progression"]) == (0.0, "polls:2")
+    assert (body["rate_limit"], body["seed"]) == (1, 11)
     status, body = controls.handle(emulator, "POST", "/_emulator/reset", b'{"seed": 5}')
     assert (status, body["seed"], emulator.resets) == (200, 5, 2)
     assert controls.handle(emulator, "POST", "/_emulator/reset", b'{"seed": "x"}')[0] == 400

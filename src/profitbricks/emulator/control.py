@@ -11,8 +11,9 @@ the reserved prefix ``/_emulator/``, which needs no credentials:
     ``fail_probability``, ``error_probability``, ``latency``, ``seed``; answers the new settings,
     or 400 ``{"error": "..."}`` (nothing is changed) when a value is invalid.
 ``POST /_emulator/reset``
-    back to the initial state (accounts and catalogue only); an optional JSON body
-    ``{"seed": n}`` sets the seed first. The settings stay as they are.
+    back to the initial state (accounts and catalogue only), with progression, rate limit,
+    faults and latency back to their start-up values (configuration or command line). The seed
+    stays as set; an optional JSON body ``{"seed": n}`` sets it first.
 
 Fault draws use a random generator of their own, seeded from ``seed``, so a seeded run fails the
 same requests every time.
@@ -224,6 +225,17 @@ class Controls:
         self.seed: int | None = _seed(seed)
         self._random = random.Random(self.seed)
         self._windows: dict[str, deque[float]] = {}
+        self._initial = self._current()
+
+    def _current(self) -> dict[str, Any]:
+        return {
+            "progression": self.progression,
+            "rate_limit": self.rate_limit,
+            "rate_window": self.rate_window,
+            "fail_probability": self.fail_probability,
+            "error_probability": self.error_probability,
+            "latency_seconds": self.latency_seconds,
+        }
 
     @classmethod
     def from_config(
@@ -359,6 +371,16 @@ class Controls:
             self._windows.clear()
             self._random.seed(self.seed)
 
+    def restore_initial(self) -> None:
+        """Put progression, rate limit, faults and latency back to their construction values.
+
+        The seed stays: it is what makes a series of resets reproducible.
+        """
+        with self._lock:
+            for name, value in self._initial.items():
+                setattr(self, name, value)
+            self._windows.clear()
+
     def restore_defaults(self) -> None:
         """Switch everything off: immediate progression, no limit, faults, latency or seed."""
         with self._lock:
@@ -404,6 +426,7 @@ class Controls:
                     self.update({"seed": options["seed"]})
             except InvalidSetting as exc:
                 return 400, {"error": str(exc)}
+            self.restore_initial()
             emulator.reset()
             self.reset()
             return 200, {"reset": True, **self.settings()}
