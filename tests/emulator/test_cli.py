@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import urllib3
@@ -56,9 +57,10 @@ def _read_banner(
 def start_cli() -> Iterator[StartCli]:
     processes: list[subprocess.Popen[str]] = []
 
-    def start(*args: str, accounts: int = 1) -> Running:
+    def start(*args: str, accounts: int = 1, command: list[str] | None = None) -> Running:
+        program = command or [sys.executable, "-m", "profitbricks.emulator"]
         process = subprocess.Popen(
-            [sys.executable, "-m", "profitbricks.emulator", "--port", "0", "--quiet", *args],
+            [*program, "--port", "0", "--quiet", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -92,6 +94,17 @@ def test_serves_and_stops_cleanly_on_signal(start_cli: StartCli, signum: int) ->
     _out, err = running.process.communicate(timeout=15)
     assert running.process.returncode == 0
     assert "Traceback" not in err
+
+
+def test_console_script(start_cli: StartCli) -> None:
+    script = Path(sys.executable).with_name("profitbricks-emulator")
+    if not script.exists():
+        pytest.skip("the package is not installed with its console script")
+    running = start_cli("--user", "s@example.com:pw", command=[str(script)])
+    assert _get(running.url + "/locations", "s@example.com", "pw").status == 200
+    running.process.terminate()
+    running.process.communicate(timeout=15)
+    assert running.process.returncode == 0
 
 
 def test_several_users_and_demo_account(start_cli: StartCli) -> None:
