@@ -1,0 +1,470 @@
+"""The HTTP transport against the emulator: errors, retries, connection reuse, threads, TLS."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import ipaddress
+import json
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import urllib3
+
+from profitbricks._transport import HttpTransport, RetryPolicy
+from profitbricks.client import Datacenter
+from profitbricks.emulator.testing import EmulatorHandle
+from profitbricks.errors import (
+    PBError,
+    PBNotAuthorizedError,
+    PBNotFoundError,
+    PBRateLimitExceededError,
+    PBValidationError,
+)
+
+JSON = "application/json"
+MISSING = "00000000-0000-4000-8000-000000000000"
+
+
+def control(emulator: EmulatorHandle, method: str, path: str, body: Any = None) -> Any:
+    """Call the emulator's control API (``/_emulator/...``) over HTTP."""
+    data = None if body is None else json.dumps(body).encode()
+    reply = urllib3.request(
+        method, f"{emulator.base_url}/_emulator/{path}", body=data, headers={"Content-Type": JSON}
+    )
+    assert reply.status == 200, reply.data
+    return json.loads(reply.data) if reply.data else None
+
+
+def transport_for(emulator: EmulatorHandle, **kwargs: Any) -> HttpTransport:
+    return HttpTransport(emulator.url, emulator.username, emulator.password, **kwargs)
+
+
+@pytest.fixture
+def transport(emulator: EmulatorHandle) -> Iterator[HttpTransport]:
+    with transport_for(emulator) as sdk:
+        yield sdk
+
+
+class Sleeps:
+    """A fake sleep that records the waits and can run an action at each one."""
+
+    def __init__(self, action: Callable[[int], None] | None = None) -> None:
+        self.waits: list[float] = []
+        self.action = action
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        if self.action is not None:
+            self.action(len(self.waits))
+
+
+# Error mapping
+
+
+def test_401_maps_to_not_authorized(emulator: EmulatorHandle) -> None:
+    with (
+        HttpTransport(emulator.url, emulator.username, "wrong-password") as sdk,
+        pytest.raises(PBNotAuthorizedError) as info,
+    ):
+        sdk.request("GET", "/datacenters", query={"depth": 1})
+    error = info.value
+    assert error.resp == error.status == 401
+    assert error.method == "GET"
+    assert error.url == f"{emulator.url}/datacenters?depth=1"
+    assert isinstance(error.content, list)
+    assert error.content[0]["message"]
+    assert str(error).startswith("401 Unauthorized: ")
+
+
+def test_404_maps_to_not_found(transport: HttpTransport, emulator: EmulatorHandle) -> None:
+    with pytest.raises(PBNotFoundError) as info:
+        transport.request("GET", f"/datacenters/{MISSING}")
+    assert info.value.resp == 404
+    assert info.value.content[0]["message"] == "Resource does not exist"
+    assert info.value.uri == f"{emulator.url}/datacenters/{MISSING}"
+
+
+def test_422_maps_to_validation_error(transport: HttpTransport) -> None:
+    with pytest.raises(PBValidationError) as info:
+        transport.request(
+            "POST", "/datacenters", body=b'{"properties": {"name": "x"}}', content_type=JSON
+        )
+    assert info.value.resp == 422
+    assert "location" in info.value.message
+
+
+def test_405_maps_to_plain_pb_error(transport: HttpTransport) -> None:
+    with pytest.raises(PBError) as info:
+        transport.request("DELETE", "/datacenters")
+    assert type(info.value) is PBError
+    assert info.value.resp == 405
+    assert info.value.method == "DELETE"
+
+
+def test_400_maps_to_plain_pb_error(transport: HttpTransport) -> None:
+    with pytest.raises(PBError) as info:
+        transport.request("POST", "/datacenters", body=b'{"properties": ', content_type=JSON)
+    assert type(info.value) is PBError
+    assert info.value.resp == 400
+
+
+def test_errors_through_the_service(emulator: EmulatorHandle) -> None:
+    with pytest.raises(PBNotFoundError) as info:
+        emulator.client.get_datacenter(MISSING)
+    assert info.value.method == "GET"
+    assert MISSING in str(info.value)
+
+
+def test_success_carries_the_request_id(transport: HttpTransport) -> None:
+    reply = transport.request(
+        "POST",
+        "/datacenters",
+        body=b'{"properties": {"name": "a", "location": "de/fra"}}',
+        content_type=JSON,
+    )
+    assert reply.status == 202
+    assert reply.request_id
+    assert reply.request_id in reply.headers["location"]
+    assert reply.data["properties"]["name"] == "a"
+    status = transport.request("GET", f"/requests/{reply.request_id}/status")
+    assert status.status == 200
+    assert status.request_id is None
+
+
+# Retries
+
+
+def test_429_is_retried_after_retry_after(emulator: EmulatorHandle) -> None:
+    control(emulator, "PATCH", "config", {"rate_limit": 1, "rate_window": 5})
+    sleeps = Sleeps(lambda n: control(emulator, "PATCH", "config", {"rate_limit": None}))
+    with transport_for(emulator, sleep=sleeps) as sdk:
+        sdk.request("GET", "/datacenters")
+        reply = sdk.request("GET", "/datacenters")
+    assert reply.status == 200
+    assert len(sleeps.waits) == 1
+    assert 1.0 <= sleeps.waits[0] <= 5.0  # the emulator's Retry-After, whole seconds
+
+
+def test_429_with_retry_after_beyond_the_cap_is_raised_at_once(emulator: EmulatorHandle) -> None:
+    control(emulator, "PATCH", "config", {"rate_limit": 1, "rate_window": 600})
+    sleeps = Sleeps()
+    with transport_for(emulator, sleep=sleeps) as sdk:
+        sdk.request("GET", "/datacenters")
+        with pytest.raises(PBRateLimitExceededError) as info:
+            sdk.request("GET", "/datacenters")
+    assert info.value.resp == 429
+    assert sleeps.waits == []
+
+
+def test_429_is_raised_once_retries_are_spent(emulator: EmulatorHandle) -> None:
+    control(emulator, "PATCH", "config", {"rate_limit": 1, "rate_window": 5})
+    sleeps = Sleeps()
+    with transport_for(emulator, sleep=sleeps, retries=2) as sdk:
+        sdk.request("GET", "/datacenters")
+        with pytest.raises(PBRateLimitExceededError):
+            sdk.request("GET", "/datacenters")
+    assert len(sleeps.waits) == 2
+
+
+def test_503_is_retried_with_backoff_until_attempts_are_spent(emulator: EmulatorHandle) -> None:
+    control(emulator, "PATCH", "config", {"error_probability": 1.0})
+    sleeps = Sleeps()
+    with transport_for(emulator, sleep=sleeps) as sdk, pytest.raises(PBError) as info:
+        sdk.request("GET", "/datacenters")
+    assert info.value.resp == 503
+    assert len(sleeps.waits) == RetryPolicy().attempts - 1
+    assert all(wait >= 1.0 for wait in sleeps.waits)  # Retry-After: 1
+
+
+def test_503_recovers(emulator: EmulatorHandle) -> None:
+    control(emulator, "PATCH", "config", {"error_probability": 1.0})
+
+    def heal(n: int) -> None:
+        if n == 2:
+            control(emulator, "PATCH", "config", {"error_probability": 0.0})
+
+    sleeps = Sleeps(heal)
+    with transport_for(emulator, sleep=sleeps) as sdk:
+        reply = sdk.request("GET", "/datacenters")
+    assert reply.status == 200
+    assert len(sleeps.waits) == 2
+
+
+def test_post_is_retried_on_503(emulator: EmulatorHandle) -> None:
+    control(emulator, "PATCH", "config", {"error_probability": 1.0})
+    sleeps = Sleeps(lambda n: control(emulator, "PATCH", "config", {"error_probability": 0.0}))
+    with transport_for(emulator, sleep=sleeps) as sdk:
+        reply = sdk.request(
+            "POST",
+            "/datacenters",
+            body=b'{"properties": {"name": "once", "location": "us/las"}}',
+            content_type=JSON,
+        )
+        assert reply.status == 202
+        listing = sdk.request("GET", "/datacenters", query={"depth": 1})
+    assert [dc["properties"]["name"] for dc in listing.data["items"]] == ["once"]
+    assert len(sleeps.waits) == 1
+
+
+def test_retries_zero_disables_retrying(emulator: EmulatorHandle) -> None:
+    control(emulator, "PATCH", "config", {"error_probability": 1.0})
+    sleeps = Sleeps()
+    with transport_for(emulator, sleep=sleeps, retries=0) as sdk, pytest.raises(PBError) as info:
+        sdk.request("GET", "/datacenters")
+    assert info.value.resp == 503
+    assert sleeps.waits == []
+
+
+def test_control_reset_clears_faults(emulator: EmulatorHandle, transport: HttpTransport) -> None:
+    control(emulator, "PATCH", "config", {"error_probability": 1.0})
+    control(emulator, "POST", "reset")
+    assert transport.request("GET", "/datacenters").status == 200
+
+
+def test_connection_refused_is_retried_then_raised() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps = Sleeps()
+    with (
+        HttpTransport(f"http://127.0.0.1:{port}/cloudapi/v4", "u", "p", sleep=sleeps) as sdk,
+        pytest.raises(PBError) as info,
+    ):
+        sdk.request("POST", "/datacenters", body=b"{}", content_type=JSON)
+    error = info.value
+    assert error.resp is None
+    assert "cannot connect" in str(error)
+    assert isinstance(error.__cause__, urllib3.exceptions.NewConnectionError)
+    # Nothing was sent, so even a POST is retried.
+    assert len(sleeps.waits) == RetryPolicy().attempts - 1
+
+
+# Connections and threads
+
+
+def test_one_connection_is_reused(emulator: EmulatorHandle, transport: HttpTransport) -> None:
+    for _ in range(20):
+        transport.request("GET", "/datacenters", query={"depth": 1})
+    pool = transport._pool
+    assert isinstance(pool, urllib3.HTTPConnectionPool)
+    assert pool.num_connections == 1
+    assert pool.num_requests == 20
+
+
+def test_threads_share_one_client(emulator: EmulatorHandle) -> None:
+    client = emulator.new_client()
+    client.create_datacenter(Datacenter(name="shared", location="de/fra"))
+    errors: list[BaseException] = []
+    names: list[str] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        try:
+            for _ in range(15):
+                listing = client.list_datacenters(depth=1)
+                with lock:
+                    names.extend(dc["properties"]["name"] for dc in listing["items"])
+        except BaseException as exc:  # collected and re-checked in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert names == ["shared"] * 8 * 15
+    pool = client.transport._pool  # type: ignore[attr-defined]
+    assert 1 <= pool.num_connections <= 10
+
+
+def test_headers_are_read_on_every_call(emulator: EmulatorHandle) -> None:
+    headers: dict[str, str] = {}
+    client = emulator.new_client(headers=headers, client_user_agent="my-tool/2.0")
+    first = client.create_datacenter(Datacenter(name="a", location="de/fra"))
+    headers["X-Trace"] = "trace-42"
+    headers["Authorization"] = "Basic bm9ib2R5Om5vdGhpbmc="  # cannot replace the credentials
+    second = client.create_datacenter(Datacenter(name="b", location="de/fra"))
+    sent_first = client.get_request(first["requestId"])["properties"]["headers"]
+    sent_second = client.get_request(second["requestId"])["properties"]["headers"]
+    assert "x-trace" not in sent_first
+    assert sent_second["x-trace"] == "trace-42"
+    assert sent_second["user-agent"].startswith("my-tool/2.0 profitbricks-sdk-python/")
+
+
+# TLS
+
+
+def _self_signed(tmp: Path) -> tuple[Path, Path]:
+    crypto = pytest.importorskip("cryptography")
+    del crypto
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+class TlsFront:
+    """A TLS endpoint on loopback that forwards the decrypted bytes to the emulator."""
+
+    def __init__(self, cert: Path, key: Path, target: tuple[str, int]) -> None:
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        self.threads: list[threading.Thread] = []
+        self.accepting = threading.Thread(target=self._accept, daemon=True)
+        self.accepting.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                raw, _ = self.listener.accept()
+            except OSError:
+                return
+            self.sockets.append(raw)
+            thread = threading.Thread(target=self._serve, args=(raw,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _serve(self, raw: socket.socket) -> None:
+        try:
+            secure = self.context.wrap_socket(raw, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        self.sockets.append(secure)
+        upstream = socket.create_connection(self.target)
+        self.sockets.append(upstream)
+        back = threading.Thread(target=self._pump, args=(upstream, secure), daemon=True)
+        self.threads.append(back)
+        back.start()
+        self._pump(secure, upstream)
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        # shutdown() wakes the threads blocked in accept() and recv(); close() alone does not.
+        for sock in [self.listener, *self.sockets]:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self.accepting.join(timeout=5)
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+
+@pytest.fixture
+def tls_front(emulator: EmulatorHandle, tmp_path: Path) -> Iterator[tuple[TlsFront, Path, str]]:
+    cert, key = _self_signed(tmp_path)
+    parsed = urllib3.util.parse_url(emulator.url)
+    front = TlsFront(cert, key, (parsed.host or "127.0.0.1", parsed.port or 80))
+    try:
+        yield front, cert, f"https://127.0.0.1:{front.port}{parsed.path}"
+    finally:
+        front.close()
+
+
+def test_tls_certificates_are_verified_by_default(
+    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str]
+) -> None:
+    _front, _cert, url = tls_front
+    sleeps = Sleeps()
+    with (
+        HttpTransport(url, emulator.username, emulator.password, sleep=sleeps) as sdk,
+        pytest.raises(PBError) as info,
+    ):
+        sdk.request("GET", "/datacenters")
+    assert info.value.resp is None
+    assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
+    assert sleeps.waits == []  # a certificate problem is not retried
+
+
+def test_tls_with_the_servers_ca_bundle(
+    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str]
+) -> None:
+    _front, cert, url = tls_front
+    with HttpTransport(url, emulator.username, emulator.password, host_cert=str(cert)) as sdk:
+        reply = sdk.request("GET", "/datacenters")
+    assert reply.status == 200
+    assert reply.data["type"] == "collection"
+
+
+def test_tls_verification_can_be_turned_off(
+    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str]
+) -> None:
+    _front, _cert, url = tls_front
+    with (
+        HttpTransport(url, emulator.username, emulator.password, ssl_verify=False) as sdk,
+        pytest.warns(urllib3.exceptions.InsecureRequestWarning),
+    ):
+        reply = sdk.request("GET", "/datacenters")
+    assert reply.status == 200
+
+
+# Construction
+
+
+def test_base_url_with_credentials_is_refused() -> None:
+    with pytest.raises(PBError) as info:
+        HttpTransport("https://jane:TopSecret@api.example.com/cloudapi/v4", "u", "p")
+    assert "TopSecret" not in str(info.value)
+
+
+def test_timeouts(emulator: EmulatorHandle) -> None:
+    with transport_for(emulator) as default:
+        assert default.timeout.connect_timeout == 10.0
+        assert default.timeout.read_timeout == 60.0
+    with transport_for(emulator, timeout=2.5) as short:
+        assert short.timeout.connect_timeout == 2.5
+        assert short.timeout.read_timeout == 2.5
+
+
+def test_repr_shows_only_the_url(emulator: EmulatorHandle, transport: HttpTransport) -> None:
+    assert repr(transport) == f"HttpTransport({emulator.url!r})"
