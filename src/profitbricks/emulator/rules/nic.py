@@ -76,7 +76,8 @@ def _check_ips(call: Call, location: str, ips: list[str] | None, at: str) -> Non
         if not is_private_ip(ip) and ip not in reserved:
             raise Invalid(
                 "ips",
-                f"{ip} is neither a private address nor in a reserved IP block of {location}",
+                f"must hold private addresses or addresses of a reserved IP block of "
+                f"{location}, got {ip}",
                 at=at,
             )
 
