@@ -37,7 +37,7 @@ def new_user(api: Api) -> Any:
         }
         user = api.ok("POST", "/um/users", body)
         other = Api(api.handle, email, password)
-        other.user_id = user["id"]  # type: ignore[attr-defined]
+        other.user_id = user["id"]
         created.append(other)
         return other
 

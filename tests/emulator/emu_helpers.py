@@ -42,6 +42,7 @@ class Api:
         self.url = handle.url
         self.username = username
         self.password = password
+        self.user_id = ""
         self.pool = urllib3.PoolManager(retries=False, timeout=30)
 
     def call(
