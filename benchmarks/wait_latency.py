@@ -41,7 +41,7 @@ def simulate(
 
     def get_status(request_id: str) -> dict[str, Any]:
         polls[0] += 1
-        status = "DONE" if now[0] >= seconds else "RUNNING"
+        status = "DONE" if now[0] > seconds else "RUNNING"
         return {"metadata": {"status": status}}
 
     wait_for_completion(get_status, "r", None, initial_wait, scaleup, sleep=sleep, clock=clock)
