@@ -576,7 +576,10 @@ class Emulator:
 
             with self._lock:
                 self.log.advance()
-                contract = self.state.contracts[user.contract]
+                contract = self.state.contracts.get(user.contract)
+                if contract is None or contract.users.get(user.id) is not user:
+                    # The emulator was reset while this call was on its way in.
+                    raise Unauthorized()
                 call = Call(
                     state=self.state,
                     log=self.log,

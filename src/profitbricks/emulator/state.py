@@ -50,7 +50,7 @@ HOT_PLUG_FLAGS: tuple[str, ...] = (
 )
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Resource:
     """A resource with the six-key ``metadata``: id, canonical path and API properties.
 
@@ -74,6 +74,10 @@ class Resource:
     busy: int = 0
     gone: bool = False
 
+    def __repr__(self) -> str:
+        # Records link to parents and children; a short repr keeps logs readable.
+        return f"<{type(self).__name__} {self.id} {self.path}>"
+
     def __post_init__(self) -> None:
         if not self.modified_date:
             self.modified_date = self.created_date
@@ -81,7 +85,7 @@ class Resource:
             self.modified_by = self.created_by
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Datacenter(Resource):
     TYPE: ClassVar[str] = "datacenter"
 
@@ -93,7 +97,7 @@ class Datacenter(Resource):
     loadbalancers: dict[str, LoadBalancer] = field(default_factory=dict)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Server(Resource):
     TYPE: ClassVar[str] = "server"
 
@@ -105,7 +109,7 @@ class Server(Resource):
     boot_cdrom: Image | None = None
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Volume(Resource):
     TYPE: ClassVar[str] = "volume"
 
@@ -117,10 +121,10 @@ class Volume(Resource):
     source_id: str | None = None
     source_public: bool = False
     #: write-only inputs shown only in the create echo (imagePassword, sshKeys)
-    echo_only: dict[str, Any] = field(default_factory=dict)
+    echo_only: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Nic(Resource):
     TYPE: ClassVar[str] = "nic"
 
@@ -129,14 +133,14 @@ class Nic(Resource):
     rules: dict[str, FirewallRule] = field(default_factory=dict)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class FirewallRule(Resource):
     TYPE: ClassVar[str] = "firewall-rule"
 
     nic: Nic | None = None
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Lan(Resource):
     TYPE: ClassVar[str] = "lan"
 
@@ -144,7 +148,7 @@ class Lan(Resource):
     next_host: int = 11
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class LoadBalancer(Resource):
     TYPE: ClassVar[str] = "loadbalancer"
 
@@ -152,21 +156,21 @@ class LoadBalancer(Resource):
     nics: list[Nic] = field(default_factory=list)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Image(Resource):
     TYPE: ClassVar[str] = "image"
 
     contract: int | None = None
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Snapshot(Resource):
     TYPE: ClassVar[str] = "snapshot"
 
     contract: int = 0
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class IpBlock(Resource):
     TYPE: ClassVar[str] = "ipblock"
 
@@ -182,8 +186,8 @@ class User:
     id: str
     contract: int
     props: dict[str, Any]
-    salt: bytes
-    password_hash: bytes
+    salt: bytes = field(repr=False)
+    password_hash: bytes = field(repr=False)
     created_date: str
     etag: str
     last_login: str | None = None

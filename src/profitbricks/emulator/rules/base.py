@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Forbidden, NotFound
@@ -86,7 +86,7 @@ class Call:
     method: str
     #: (full URL, request headers) of the call, computed only when a request is recorded
     describe: Callable[[], tuple[str, dict[str, str]]]
-    raw_body: bytes
+    raw_body: bytes = field(repr=False)
     parse_body: Callable[[bool], Any]
 
     @property
