@@ -221,3 +221,18 @@ def test_ipblock_lifecycle(client: ProfitBricksService) -> None:
     with pytest.raises(PBNotFoundError):
         client.get_ipblock(block)
     assert client.list_ipblocks()["items"] == []
+
+
+def test_string_values_of_old_scripts_arrive_typed(
+    client: ProfitBricksService, dc_id: str, server_id: str
+) -> None:
+    lan = client.create_lan(dc_id, LAN(name="legacy", public="true"))
+    client.wait_for_completion(lan)
+    nic = client.create_nic(dc_id, server_id, NIC(name="legacy", lan=lan["id"], dhcp="false"))
+    client.wait_for_completion(nic)
+    request = client.get_request(nic["requestId"])
+    assert '"lan":1' in request["properties"]["body"]
+    assert '"dhcp":false' in request["properties"]["body"]
+    props = client.get_nic(dc_id, server_id, nic["id"])["properties"]
+    assert (props["lan"], props["dhcp"]) == (1, False)
+    assert client.get_lan(dc_id, lan["id"])["properties"]["public"] is True

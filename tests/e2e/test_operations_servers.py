@@ -150,3 +150,21 @@ def test_boot_from_cdrom(client: ProfitBricksService, dc_id: str) -> None:
     boot = client.get_server(dc_id, created["id"])["properties"]["bootCdrom"]
     assert boot is not None
     assert boot["id"] == image
+
+
+def test_switch_boot_device_to_cdrom_with_an_extra_keyword(
+    client: ProfitBricksService, dc_id: str, server_id: str
+) -> None:
+    volume = client.create_volume(dc_id, Volume(name="disk", size=5, licence_type="LINUX"))
+    client.wait_for_completion(volume)
+    client.wait_for_completion(client.attach_volume(dc_id, server_id, volume["id"]))
+    image = _cdrom_in(client, "us/las")
+    client.wait_for_completion(client.attach_cdrom(dc_id, server_id, image))
+
+    # allow_reboot is not a documented keyword: it is camel-cased into the PATCH body.
+    updated = client.update_server(dc_id, server_id, boot_cdrom=image, allow_reboot=True)
+    client.wait_for_completion(updated)
+    props = client.get_server(dc_id, server_id)["properties"]
+    assert props["bootCdrom"] is not None
+    assert props["bootCdrom"]["id"] == image
+    assert props["bootVolume"] is None
