@@ -19,9 +19,8 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
 
 import urllib3
@@ -79,7 +78,6 @@ _ERRORS: dict[int, type[PBError]] = {
 _NO_RETRY = Retry(total=False, redirect=False, raise_on_redirect=False, raise_on_status=False)
 
 
-@dataclass(frozen=True)
 class RetryPolicy:
     """When and how the transport repeats a call; the one place these rules are written.
 
@@ -111,16 +109,86 @@ class RetryPolicy:
     (this default policy).
     """
 
-    attempts: int = 4
-    backoff: float = 0.5
-    factor: float = 2.0
-    max_backoff: float = 30.0
-    max_total: float = 60.0
-    statuses: frozenset[int] = field(default=frozenset({429, 502, 503, 504}))
-    unsent_statuses: frozenset[int] = field(default=frozenset({429, 503}))
-    idempotent_methods: frozenset[str] = field(
-        default=frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+    # A hand-written immutable class rather than a dataclass: building a dataclass at import
+    # costs about a millisecond, and the SDK's import time is part of its budget.
+    __slots__ = (
+        "attempts",
+        "backoff",
+        "factor",
+        "idempotent_methods",
+        "max_backoff",
+        "max_total",
+        "statuses",
+        "unsent_statuses",
     )
+    attempts: int
+    backoff: float
+    factor: float
+    max_backoff: float
+    max_total: float
+    statuses: frozenset[int]
+    unsent_statuses: frozenset[int]
+    idempotent_methods: frozenset[str]
+
+    def __init__(
+        self,
+        attempts: int = 4,
+        backoff: float = 0.5,
+        factor: float = 2.0,
+        max_backoff: float = 30.0,
+        max_total: float = 60.0,
+        statuses: Iterable[int] = (429, 502, 503, 504),
+        unsent_statuses: Iterable[int] = (429, 503),
+        idempotent_methods: Iterable[str] = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS"),
+    ) -> None:
+        if attempts < 1:
+            raise PBConfigurationError("RetryPolicy.attempts counts the first try: at least 1")
+        values = {
+            "attempts": attempts,
+            "backoff": backoff,
+            "factor": factor,
+            "max_backoff": max_backoff,
+            "max_total": max_total,
+            "statuses": frozenset(statuses),
+            "unsent_statuses": frozenset(unsent_statuses),
+            "idempotent_methods": frozenset(m.upper() for m in idempotent_methods),
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    _FIELDS = (
+        "attempts",
+        "backoff",
+        "factor",
+        "max_backoff",
+        "max_total",
+        "statuses",
+        "unsent_statuses",
+        "idempotent_methods",
+    )
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"RetryPolicy is immutable; build a new one instead of setting {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RetryPolicy):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        def show(value: object) -> str:
+            if isinstance(value, frozenset):
+                return repr(tuple(sorted(value)))
+            return repr(value)
+
+        args = ", ".join(f"{name}={show(getattr(self, name))}" for name in self._FIELDS)
+        return f"RetryPolicy({args})"
 
     @classmethod
     def from_arg(cls, retries: RetryPolicy | int | None) -> RetryPolicy:
@@ -190,9 +258,8 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
     return max(0.0, when.timestamp() - now())
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A successful (2xx) answer of the API."""
+class Reply(NamedTuple):
+    """A successful (2xx) answer of the API (immutable; built positionally or by keyword)."""
 
     status: int
     #: case-insensitive

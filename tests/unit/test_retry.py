@@ -133,3 +133,16 @@ def test_request_id_from_location(location: str, expected: str | None) -> None:
 
 def test_request_id_from_without_location() -> None:
     assert request_id_from({}) is None
+
+
+def test_policy_is_immutable_comparable_and_readable() -> None:
+    policy = RetryPolicy(attempts=2, statuses=[503])
+    with pytest.raises(AttributeError):
+        policy.attempts = 5
+    assert policy == RetryPolicy(attempts=2, statuses=(503,))
+    assert policy != RetryPolicy()
+    assert hash(policy) == hash(RetryPolicy(attempts=2, statuses={503}))
+    assert repr(policy).startswith("RetryPolicy(attempts=2, backoff=0.5, factor=2.0, ")
+    assert "statuses=(503,)" in repr(policy)
+    with pytest.raises(PBConfigurationError):
+        RetryPolicy(attempts=0)
