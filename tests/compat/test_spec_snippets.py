@@ -2,7 +2,8 @@
 
 The snippets are copied verbatim into ``CASES`` below (in the guide's order). Each test builds a
 small world in a fresh emulator (a data center with a server, volumes, NICs, a firewall rule,
-LANs, a load balancer, a snapshot, an IP block, a group with a user and a share), replaces the
+LANs, a load balancer, a snapshot, an IP block, a group with a user and a share, and for the
+image snippets a private image uploaded through the emulator's control API), replaces the
 guide's placeholders (``'UUID'``, ``ID``, ``'datacenter_id'``, ``'deleting_snapshot_id'``)
 textually with the ids of those resources, executes the snippet with ``exec`` in a namespace where
 ``client`` is a ``ProfitBricksService`` connected to the emulator, and checks the snippet's result
@@ -34,6 +35,7 @@ from profitbricks.client import (
     User,
     Volume,
 )
+from profitbricks.emulator.testing import EmulatorHandle
 from profitbricks.errors import PBError, PBNotAuthorizedError, PBNotFoundError
 
 #: The Ubuntu HDD image in us/las that the guide's examples use.
@@ -372,9 +374,39 @@ def check_get_image(r: Run) -> None:
     assert props(r.result)["public"] is True
 
 
+#: The private image the image snippets change: an upload in the real API, made here through the
+#: emulator's control API.
+PRIVATE_IMAGE = {
+    "name": "Uploaded image",
+    "description": "Uploaded",
+    "location": "us/las",
+    "size": 4.0,
+    "licenceType": "UNKNOWN",
+}
+
+
+def check_update_image(r: Run) -> None:
+    accepted(r)
+    assert r.result["id"] == r.w["private_image"]
+    image = r.client.get_image(r.w["private_image"])
+    assert props(image)["name"] == "New Name"
+    assert props(image)["description"] == "New description"
+    assert props(image)["licenceType"] == "LINUX"
+    assert props(image)["public"] is False
+    assert props(image)["size"] == PRIVATE_IMAGE["size"]
+
+
+def check_delete_image(r: Run) -> None:
+    accepted(r)
+    gone(r.client.get_image, r.w["private_image"])
+    listed = ids_of(r.client.list_images())
+    assert r.w["private_image"] not in listed
+    assert SPEC_IMAGE in listed
+
+
 def _refused_for_a_public_image(r: Run) -> None:
-    # The emulator (like the API) has no way to upload a private image, and the guide says
-    # public images cannot be changed or deleted: the call must reach the API and be refused.
+    # The guide says public images cannot be changed or deleted: the call must reach the API
+    # and be refused, and the image stays as it was.
     assert isinstance(r.error, PBError)
     assert r.error.resp == 403
     assert r.error.url is not None
@@ -384,13 +416,13 @@ def _refused_for_a_public_image(r: Run) -> None:
     assert props(image)["licenceType"] == "LINUX"
 
 
-def check_update_image(r: Run) -> None:
+def check_update_public_image(r: Run) -> None:
     _refused_for_a_public_image(r)
     assert r.error is not None
     assert r.error.method == "PATCH"
 
 
-def check_delete_image(r: Run) -> None:
+def check_delete_public_image(r: Run) -> None:
     _refused_for_a_public_image(r)
     assert r.error is not None
     assert r.error.method == "DELETE"
@@ -1129,14 +1161,13 @@ response = client.update_image(
     description='New description',
     licence_type='LINUX')""",
         check_update_image,
-        refused=True,
+        ids={"image_id": "private_image"},
     ),
     Case(
         "delete_image",
         "response = client.delete_image('UUID')",
         check_delete_image,
-        ids={"_": "image"},
-        refused=True,
+        ids={"_": "private_image"},
     ),
     # Volumes
     Case(
@@ -1612,8 +1643,11 @@ response = client.get_request(
 _USER_MANAGEMENT = re.compile(r"group|user|share|resource")
 
 
-def run_case(case: Case, client: ProfitBricksService) -> Run:
+def run_case(case: Case, emulator: EmulatorHandle) -> Run:
+    client = emulator.client
     world = build_world(client, user_management=bool(_USER_MANAGEMENT.search(case.snippet)))
+    if "private_image" in case.ids.values():
+        world["private_image"] = emulator.add_private_image(**PRIVATE_IMAGE)
     if case.prepare is not None:
         case.prepare(client, world)
     names = namespace(client)
@@ -1629,7 +1663,18 @@ def run_case(case: Case, client: ProfitBricksService) -> Run:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_snippet_runs_as_printed(case: Case, emulator: Any) -> None:
-    run = run_case(case, emulator.client)
+    run = run_case(case, emulator)
+
+    case.check(run)
+
+
+@pytest.mark.parametrize("name", ["update_image", "delete_image"])
+def test_image_snippets_are_refused_for_a_public_image(name: str, emulator: Any) -> None:
+    printed = next(case for case in CASES if case.name == name)
+    check = check_update_public_image if name == "update_image" else check_delete_public_image
+    case = Case(name, printed.snippet, check, ids={"image_id": "image", "_": "image"}, refused=True)
+
+    run = run_case(case, emulator)
 
     case.check(run)
 
@@ -1654,7 +1699,7 @@ def test_update_datacenter_snippet_works_with_the_missing_comma(emulator: Any) -
     assert corrected != UPDATE_DATACENTER
     case = Case("update_datacenter", corrected, check_update_datacenter)
 
-    run = run_case(case, emulator.client)
+    run = run_case(case, emulator)
 
     case.check(run)
 

@@ -14,6 +14,17 @@ the reserved prefix ``/_emulator/``, which needs no credentials:
     back to the initial state (accounts and catalogue only), with progression, rate limit,
     faults and latency back to their start-up values (configuration or command line). The seed
     stays as set; an optional JSON body ``{"seed": n}`` sets it first.
+``POST /_emulator/images``
+    create a private image, as an upload would in the real API (which offers no route for it).
+    JSON body: ``owner`` (e-mail of an existing user; the image joins that user's contract),
+    ``name``, ``location`` (a location id), ``size`` (GB, a number > 0), and optionally
+    ``imageType`` (``HDD``, the default, or ``CDROM``), ``licenceType`` (default ``UNKNOWN``),
+    ``description`` and any of the ten hot-plug flags (default ``false``). Answers 201 with the
+    image as ``GET /images/{id}`` renders it (``public: false``, ``state: AVAILABLE``) and a
+    ``Location`` header naming it, or 400 ``{"error": "...", "field": "<name>"}``. The image is
+    listed in ``/images`` and ``/um/resources/image`` of that contract only, can be changed with
+    ``PATCH /images/{id}``, deleted, and used as the ``image`` of new volumes (without
+    ``imagePassword``/``sshKeys``, which only public images take). A reset removes it.
 
 Fault draws use a random generator of their own, seeded from ``seed``, so a seeded run fails the
 same requests every time.
@@ -46,7 +57,14 @@ ProgressionMode = Literal["immediate", "polls", "seconds"]
 
 
 class InvalidSetting(ValueError):
-    """A control setting has a value out of its range or of the wrong type."""
+    """A control setting or a control request field has a value out of its range or type.
+
+    ``field`` names the offending field when there is one (``None`` otherwise).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -124,8 +142,17 @@ class Rejection:
         }
 
 
-class _Resettable(Protocol):
+class ControlTarget(Protocol):
+    """What the control API acts on: the emulator (``reset``, private images)."""
+
     def reset(self) -> None: ...
+
+    def create_private_image(self, spec: Mapping[str, Any], base_url: str) -> dict[str, Any]:
+        """Create a private image from ``spec``; return its API document.
+
+        Raises :class:`InvalidSetting` (``field`` names the wrong field) for an invalid spec.
+        """
+        ...
 
 
 def _probability(name: str, value: object) -> float:
@@ -397,14 +424,35 @@ class Controls:
     # -- the control API -----------------------------------------------------------------------
 
     def handle(
-        self, emulator: _Resettable, method: str, path: str, body: bytes
+        self,
+        emulator: ControlTarget,
+        method: str,
+        path: str,
+        body: bytes,
+        *,
+        base_url: str = "",
     ) -> tuple[int, dict[str, Any]]:
         """Serve a ``/_emulator/...`` request: returns (HTTP status, JSON body).
 
-        See the module docstring for the endpoints. Unknown paths answer 404, known paths with
-        another method 405, invalid JSON or values 400; the body is then ``{"error": "..."}``.
+        See the module docstring for the endpoints; ``base_url`` is the Cloud API base written
+        into the hrefs of created images. Unknown paths answer 404, known paths with another
+        method 405, invalid JSON or values 400; the body is then ``{"error": "..."}``.
         """
         route = path.rstrip("/")
+        if route == f"{CONTROL_PREFIX}/images":
+            if method != "POST":
+                return 405, {"error": f"method {method} not allowed on {route}"}
+            try:
+                spec = _json_object(body)
+            except InvalidSetting as exc:
+                return 400, {"error": str(exc)}
+            try:
+                return 201, emulator.create_private_image(spec, base_url)
+            except InvalidSetting as exc:
+                answer: dict[str, Any] = {"error": str(exc)}
+                if exc.field is not None:
+                    answer["field"] = exc.field
+                return 400, answer
         if route in (CONTROL_PREFIX, f"{CONTROL_PREFIX}/config"):
             if method in ("GET", "HEAD"):
                 return 200, self.settings()

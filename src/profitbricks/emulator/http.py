@@ -27,9 +27,10 @@ from werkzeug.exceptions import MethodNotAllowed as RouteMethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
+from . import render
 from .catalogue import DEFAULT_RESOURCE_LIMITS
 from .config import EmulatorConfig
-from .control import Controls
+from .control import Controls, InvalidSetting
 from .errors import (
     BadRequest,
     Conflict,
@@ -357,6 +358,7 @@ def _route(method: str, path: str) -> tuple[Handler, dict[str, str]]:
 
 _STATUS_LINES = {
     200: "200 OK",
+    201: "201 Created",
     202: "202 Accepted",
     400: "400 Bad Request",
     401: "401 Unauthorized",
@@ -532,6 +534,31 @@ class Emulator:
             self.state = state
             self.log = RequestLog(state, self.controls, now_iso=_now)
             self._auth_cache = {}
+
+    def add_private_image(self, **spec: Any) -> str:
+        """Create a private image (as an upload would) and return its id.
+
+        Keywords as ``POST /_emulator/images`` takes them: ``owner`` (a user's e-mail), ``name``,
+        ``location``, ``size`` (GB), optional ``imageType``, ``licenceType``, ``description`` and
+        hot-plug flags. Raises :class:`~profitbricks.emulator.control.InvalidSetting` (a
+        ``ValueError`` whose ``field`` names the wrong keyword) for invalid values.
+        """
+        return str(self.create_private_image(spec, "")["id"])
+
+    def create_private_image(self, spec: Mapping[str, Any], base_url: str) -> dict[str, Any]:
+        """Create a private image from ``spec``; return it as ``GET /images/{id}`` renders it.
+
+        ``base_url`` is the Cloud API base written into its ``href``. Raises
+        :class:`~profitbricks.emulator.control.InvalidSetting` naming the wrong field.
+        """
+        with self._lock:
+            try:
+                record = image.add_private_image(self.state, spec, _now())
+            except Invalid as error:
+                raise InvalidSetting(
+                    f"'{error.attribute}' {error.rule}", field=error.attribute
+                ) from None
+            return render.resource(record, 0, View(base_url, self.state, self.log))
 
     def contract_of(self, username: str) -> Contract:
         """The contract of user ``username`` (``KeyError`` if there is no such user)."""
@@ -762,5 +789,7 @@ class Emulator:
             raw = self._read_body(environ)
         except BadRequest as error:
             return self._send(start_response, 400, {"error": error.message}, True)
-        status, doc = self.controls.handle(self, method, path, raw)
-        return self._send(start_response, status, doc, True)
+        base = self._base(environ)
+        status, doc = self.controls.handle(self, method, path, raw, base_url=base)
+        extra = [("Location", str(doc["href"]))] if status == 201 and "href" in doc else []
+        return self._send(start_response, status, doc, True, extra)

@@ -121,6 +121,19 @@ class EmulatorHandle:
         """
         return self.emulator.controls.update(settings)
 
+    def add_private_image(self, owner: str | None = None, **props: Any) -> str:
+        """Create a private image in ``owner``'s contract (default: the first account's).
+
+        ``props``: ``name``, ``location``, ``size`` (GB) and optionally ``imageType``,
+        ``licenceType``, ``description`` and hot-plug flags, as ``POST /_emulator/images``
+        takes them. Returns the image id; raises
+        :class:`~profitbricks.emulator.control.InvalidSetting` (a ``ValueError``) for invalid
+        values.
+        """
+        return self.emulator.add_private_image(
+            owner=self.username if owner is None else owner, **props
+        )
+
     def reset(self) -> None:
         """Fresh state (accounts and catalogue only) and every control switched off."""
         controls = self.emulator.controls

@@ -1,21 +1,35 @@
 """Images (``/images``): the public catalogue (read-only for everyone) and private images.
 
 Public images are visible to every user of every contract; changing or deleting one is
-forbidden (403). Private images follow the usual share rules.
+forbidden (403). Private images belong to one contract and follow the usual share rules. The
+real API gets them from uploads, which no API route offers; :func:`add_private_image` is how the
+emulator's control API (``POST /_emulator/images``) stands in for an upload.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from .. import render
-from ..catalogue import public_images
-from ..errors import Forbidden
+from ..catalogue import LOCATION_IDS, public_images
+from ..errors import Forbidden, Invalid
 from ..state import HOT_PLUG_FLAGS, Image, State
 from .base import Call, Result, find_image, need_edit, visible
-from .validators import Field, boolean, check_fields, enum, patch_body, string
+from .validators import Field, boolean, check_fields, describe, enum, patch_body, string
 
-__all__ = ["delete_image", "get_image", "list_images", "load_catalogue", "update_image"]
+__all__ = [
+    "add_private_image",
+    "delete_image",
+    "get_image",
+    "list_images",
+    "load_catalogue",
+    "update_image",
+]
+
+LICENCE_TYPES = ("LINUX", "WINDOWS", "WINDOWS2016", "OTHER", "UNKNOWN")
+IMAGE_TYPES = ("HDD", "CDROM")
 
 FIELDS: dict[str, Field] = {
     "name": Field("name", "rw", string),
@@ -23,9 +37,7 @@ FIELDS: dict[str, Field] = {
     "location": Field("location", "ro", string),
     "size": Field("size", "ro", lambda a, v, at: v),
     **{flag: Field(flag, "rw", boolean) for flag in HOT_PLUG_FLAGS},
-    "licenceType": Field(
-        "licenceType", "rw", enum(("LINUX", "WINDOWS", "WINDOWS2016", "OTHER", "UNKNOWN"))
-    ),
+    "licenceType": Field("licenceType", "rw", enum(LICENCE_TYPES)),
     "imageType": Field("imageType", "ro", string),
     "public": Field("public", "ro", boolean),
     "imageAliases": Field("imageAliases", "ro", lambda a, v, at: v),
@@ -51,6 +63,104 @@ def load_catalogue(state: State) -> None:
             contract=None,
         )
         state.public_images[image.id] = image
+
+
+_UPLOAD_KEYS = frozenset(
+    {"owner", "name", "location", "imageType", "size", "licenceType", "description"}
+    | set(HOT_PLUG_FLAGS)
+)
+_UPLOAD_AT = "(image)"
+
+
+def _upload_text(spec: Mapping[str, Any], name: str, *, required: bool) -> str | None:
+    value = spec.get(name)
+    if value is None:
+        if required:
+            raise Invalid(name, "is required", at=_UPLOAD_AT)
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise Invalid(name, f"must be a non-empty string, got {describe(value)}", at=_UPLOAD_AT)
+    return value
+
+
+def _upload_choice(
+    spec: Mapping[str, Any], name: str, choices: tuple[str, ...], default: str
+) -> str:
+    value = spec.get(name, default)
+    if value is None:
+        return default
+    if value not in choices:
+        raise Invalid(
+            name, f"must be one of {', '.join(choices)}, got {describe(value)}", at=_UPLOAD_AT
+        )
+    return str(value)
+
+
+def add_private_image(state: State, spec: Mapping[str, Any], now: str) -> Image:
+    """Add the private image described by ``spec`` to its owner's contract and return it.
+
+    ``spec`` holds ``owner`` (the e-mail of a user, whose contract gets the image), ``name``,
+    ``location``, ``size`` (GB, a number > 0), optional ``imageType`` (``HDD``, the default, or
+    ``CDROM``), ``licenceType`` (default ``UNKNOWN``), ``description`` and hot-plug flags
+    (default ``false``). The image is available at once (an upload has no request). Raises
+    :class:`Invalid` naming the first wrong field; nothing is added then.
+    """
+    unknown = sorted(set(spec) - _UPLOAD_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_UPLOAD_KEYS))
+        raise Invalid(
+            unknown[0], f"is not a field of a private image (known: {known})", at=_UPLOAD_AT
+        )
+    email = _upload_text(spec, "owner", required=True)
+    assert email is not None
+    user = state.users_by_email.get(email.lower())
+    if user is None or user.gone:
+        raise Invalid(
+            "owner", f"must be the e-mail of an existing user, got {describe(email)}", at=_UPLOAD_AT
+        )
+    name = _upload_text(spec, "name", required=True)
+    location = _upload_choice(spec, "location", LOCATION_IDS, "")
+    if not location:
+        raise Invalid("location", "is required", at=_UPLOAD_AT)
+    size = spec.get("size")
+    if size is None:
+        raise Invalid("size", "is required", at=_UPLOAD_AT)
+    if (
+        isinstance(size, bool)
+        or not isinstance(size, (int, float))
+        or not math.isfinite(size)
+        or size <= 0
+    ):
+        raise Invalid("size", f"must be a number of GB > 0, got {describe(size)}", at=_UPLOAD_AT)
+    props: dict[str, Any] = {
+        "name": name,
+        "description": _upload_text(spec, "description", required=False),
+        "location": location,
+        "size": float(size),
+    }
+    for flag in HOT_PLUG_FLAGS:
+        value = spec.get(flag, False)
+        if not isinstance(value, bool):
+            raise Invalid(flag, f"must be a boolean, got {describe(value)}", at=_UPLOAD_AT)
+        props[flag] = value
+    props["licenceType"] = _upload_choice(spec, "licenceType", LICENCE_TYPES, "UNKNOWN")
+    props["imageType"] = _upload_choice(spec, "imageType", IMAGE_TYPES, "HDD")
+    props["public"] = False
+    props["imageAliases"] = []
+    contract = state.contracts[user.contract]
+    image_id = state.new_id()
+    image = Image(
+        id=image_id,
+        path="/images/" + image_id,
+        props=props,
+        created_date=now,
+        created_by=user.email,
+        owner_id=user.id,
+        etag=state.new_etag(),
+        contract=contract.number,
+    )
+    contract.images[image_id] = image
+    return image
 
 
 def list_images(call: Call) -> Result:
