@@ -41,9 +41,6 @@ def start_emulator(pin: bool) -> tuple[subprocess.Popen[str], str]:
     code = (
         "import os, sys\n"
         f"if {pin!r}: os.sched_setaffinity(0, {{{SERVER_CPU}}})\n"
-        # A contract allows 500 cores; the big data centre needs one per server.
-        "from profitbricks.emulator import catalogue\n"
-        "catalogue.DEFAULT_RESOURCE_LIMITS['coresPerContract'] = 100_000\n"
         "from profitbricks.emulator.__main__ import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
@@ -61,6 +58,9 @@ def start_emulator(pin: bool) -> tuple[subprocess.Popen[str], str]:
             f"{USER[0]}:{USER[1]}",
             "--threads",
             "4",
+            # A contract allows 500 cores; the big data centre needs one per server.
+            "--limit",
+            "coresPerContract=100000",
         ],
         stdout=subprocess.PIPE,
         text=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 import urllib3
 
-from profitbricks.emulator.__main__ import main, parse_user
+from profitbricks.emulator.__main__ import main, parse_limit, parse_user
 
 URL = re.compile(r"(http://\S+/cloudapi/v4)")
 ACCOUNT = re.compile(r"user (\S+)\s+password (\S+)")
@@ -119,6 +120,51 @@ def test_several_users_and_demo_account(start_cli: StartCli) -> None:
     assert _get(demo.url + "/datacenters", username, password).status == 200
 
 
+def test_limit_flags_set_the_contract_limits(start_cli: StartCli) -> None:
+    running = start_cli(
+        "--user",
+        "l@example.com:pw",
+        "--progression",
+        "immediate",
+        "--limit",
+        "coresPerContract=2",
+        "--limit",
+        "reservableIps=7",
+    )
+    contract = json.loads(_get(running.url + "/contracts", "l@example.com", "pw").data)
+    limits = contract["properties"]["resourceLimits"]
+    assert (limits["coresPerContract"], limits["reservableIps"]) == (2, 7)
+    assert limits["coresPerServer"] == 62
+    headers = urllib3.make_headers(basic_auth="l@example.com:pw")
+    dc = urllib3.request(
+        "POST",
+        running.url + "/datacenters",
+        json={"properties": {"name": "d", "location": "us/las"}},
+        headers=headers,
+        retries=False,
+        timeout=10,
+    )
+    server = {"properties": {"cores": 3, "ram": 256}}
+    url = f"{running.url}/datacenters/{dc.json()['id']}/servers"
+    refused = urllib3.request("POST", url, json=server, headers=headers, retries=False, timeout=10)
+    assert refused.status == 422
+    assert "coresPerContract=2" in refused.json()["messages"][0]["message"]
+
+
+def test_parse_limit() -> None:
+    assert parse_limit("coresPerContract=100_000") == ("coresPerContract", 100_000)
+    assert parse_limit(" reservableIps = 0") == ("reservableIps", 0)
+    for text, words in (
+        ("coresPerContract", "KEY=N"),
+        ("=5", "KEY=N"),
+        ("cores=5", "unknown resource limit 'cores'"),
+        ("coresPerContract=-1", "integer >= 0"),
+        ("coresPerContract=many", "integer >= 0"),
+    ):
+        with pytest.raises(argparse.ArgumentTypeError, match=words):
+            parse_limit(text)
+
+
 def test_public_url_is_printed(start_cli: StartCli) -> None:
     running = start_cli("--public-url", "http://emulator.example:9000/cloudapi/v4")
     assert running.url == "http://emulator.example:9000/cloudapi/v4"
@@ -161,6 +207,9 @@ def test_parse_user_never_repeats_the_password() -> None:
         ["--progression", "later"],
         ["--delay", "1", "--progression", "immediate"],
         ["--threads", "0"],
+        ["--limit", "coresPerContract"],
+        ["--limit", "nope=1"],
+        ["--limit", "ramPerServer=-256"],
     ],
 )
 def test_bad_options_are_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import pytest
+import urllib3
+
+from profitbricks.emulator import Emulator, EmulatorConfig
+from profitbricks.emulator.catalogue import DEFAULT_RESOURCE_LIMITS
+from profitbricks.emulator.control import Controls, InvalidSetting
 from profitbricks.emulator.testing import EmulatorHandle
 
 from .emu_helpers import Api
@@ -114,3 +123,79 @@ def test_composite_counts_everything_it_creates(api: Api, emulator: EmulatorHand
     assert reply.status == 422
     assert "coresPerContract=3" in reply.message
     assert api.get("/datacenters").json["items"] == []
+
+
+def _config(handle: EmulatorHandle, method: str, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    with urllib3.PoolManager(retries=False, timeout=30) as pool:
+        reply = pool.request(method, f"{handle.base_url}/_emulator{path}", body=data)
+    return reply.status, json.loads(reply.data)
+
+
+def test_configured_limits_apply_to_every_contract() -> None:
+    users = [("a@example.com", "pw-a"), ("b@example.com", "pw-b")]
+    config = EmulatorConfig(users=users, resource_limits={"coresPerContract": 100_000})
+    emulator = Emulator(config)
+
+    for email, _ in users:
+        limits = emulator.contract_of(email).limits
+        assert limits == {**DEFAULT_RESOURCE_LIMITS, "coresPerContract": 100_000}
+    assert "coresPerContract" in repr(config)
+    emulator.reset()
+    assert emulator.contract_of("b@example.com").limits["coresPerContract"] == 100_000
+
+
+@pytest.mark.parametrize(
+    ("limits", "words"),
+    [
+        ({"coresPerCluster": 1}, "unknown resource limit 'coresPerCluster'"),
+        ({"reservableIps": -1}, "integer >= 0"),
+        ({"ramPerServer": 1.5}, "integer >= 0"),
+        ({"ramPerServer": True}, "integer >= 0"),
+    ],
+)
+def test_invalid_configured_limits_are_value_errors(limits: dict[str, Any], words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        EmulatorConfig(resource_limits=limits)
+    with pytest.raises(InvalidSetting, match=words):
+        Controls().update({"resource_limits": limits})
+
+
+def test_control_api_changes_limits_at_once_until_reset(api: Api, emulator: EmulatorHandle) -> None:
+    dc = api.datacenter()
+    status, settings = _config(
+        emulator, "PATCH", "/config", {"resource_limits": {"coresPerContract": 2}}
+    )
+    assert status == 200
+    assert settings["resource_limits"] == {"coresPerContract": 2}
+
+    limits = api.get("/contracts").json["properties"]["resourceLimits"]
+    assert limits["coresPerContract"] == 2
+    refused = api.call(
+        "POST", f"/datacenters/{dc}/servers", {"properties": {"cores": 3, "ram": 256}}
+    )
+    assert "coresPerContract=2" in refused.message
+    status, answer = _config(emulator, "PATCH", "/config", {"resource_limits": {"cores": 2}})
+    assert status == 400
+    assert "unknown resource limit 'cores'" in answer["error"]
+    assert _config(emulator, "PATCH", "/config", {"resource_limits": [1]})[0] == 400
+    assert _config(emulator, "GET", "/config")[1]["resource_limits"] == {"coresPerContract": 2}
+
+    # The fixture's emulator started without overrides: a reset brings the defaults back.
+    assert _config(emulator, "POST", "/reset")[0] == 200
+    limits = api.get("/contracts").json["properties"]["resourceLimits"]
+    assert limits["coresPerContract"] == DEFAULT_RESOURCE_LIMITS["coresPerContract"]
+    emulator.configure(resource_limits={"reservableIps": 1})
+    assert api.get("/contracts").json["properties"]["resourceLimits"]["reservableIps"] == 1
+    emulator.configure(resource_limits=None)
+    assert api.get("/contracts").json["properties"]["resourceLimits"]["reservableIps"] == 50
+
+
+def test_reset_restores_the_start_up_limits() -> None:
+    controls = Controls(resource_limits={"coresPerServer": 8})
+    emulator = Emulator(EmulatorConfig(users=[("c@example.com", "pw")]), controls=controls)
+    controls.update({"resource_limits": {"coresPerServer": 2}})
+    status, body = controls.handle(emulator, "POST", "/_emulator/reset", b"")
+    assert status == 200
+    assert body["resource_limits"] == {"coresPerServer": 8}
+    assert emulator.contract_of("c@example.com").limits["coresPerServer"] == 8

@@ -160,8 +160,9 @@ def test_from_config_reads_fields_and_delay() -> None:
         error_probability: float = 0.2
         latency: float = 0.05
         seed: int | None = 7
+        resource_limits: dict[str, int] | None = None
 
-    controls = Controls.from_config(Config())
+    controls = Controls.from_config(Config(resource_limits={"reservableIps": 5}))
     assert controls.settings() == {
         "progression": "seconds:2.5",
         "delay": 2.5,
@@ -171,7 +172,9 @@ def test_from_config_reads_fields_and_delay() -> None:
         "error_probability": 0.2,
         "latency": 0.05,
         "seed": 7,
+        "resource_limits": {"reservableIps": 5},
     }
+    assert Controls.from_config(Config()).settings()["resource_limits"] == {}
     assert str(Controls.from_config(Config(progression="polls:2")).progression) == "polls:2"
     assert str(Controls.from_config(Config(delay=0)).progression) == "immediate"
     assert str(Controls.from_config(object()).progression) == "immediate"

@@ -12,9 +12,10 @@ import math
 import sys
 from collections.abc import Sequence
 
+from profitbricks.emulator.catalogue import DEFAULT_RESOURCE_LIMITS
 from profitbricks.emulator.control import InvalidSetting, Progression
 
-__all__ = ["build_parser", "main", "parse_user"]
+__all__ = ["build_parser", "main", "parse_limit", "parse_user"]
 
 
 def parse_user(text: str) -> tuple[str, str]:
@@ -30,6 +31,29 @@ def parse_user(text: str) -> tuple[str, str]:
     if not password:
         raise argparse.ArgumentTypeError(f"empty password for {email}; expected EMAIL:PASSWORD")
     return email, password
+
+
+def parse_limit(text: str) -> tuple[str, int]:
+    """Split ``KEY=N`` (a contract resource limit and its new value, an integer >= 0).
+
+    Raises ``argparse.ArgumentTypeError`` for an unknown key or a bad value.
+    """
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=N, e.g. coresPerContract=1000, got {text!r}"
+        )
+    if key not in DEFAULT_RESOURCE_LIMITS:
+        known = ", ".join(DEFAULT_RESOURCE_LIMITS)
+        raise argparse.ArgumentTypeError(f"unknown resource limit {key!r} (known: {known})")
+    try:
+        number = int(value.strip().replace("_", ""))
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{key} needs an integer >= 0, got {value!r}")
+    return key, number
 
 
 def _progression(text: str) -> str:
@@ -151,6 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds added to every API answer (0)",
     )
+    parser.add_argument(
+        "--limit",
+        dest="limits",
+        metavar="KEY=N",
+        type=parse_limit,
+        action="append",
+        help="override a contract resource limit, e.g. coresPerContract=1000 (repeatable); "
+        f"keys: {', '.join(DEFAULT_RESOURCE_LIMITS)}",
+    )
     parser.add_argument("--threads", type=int, default=8, metavar="N", help="worker threads (8)")
     parser.add_argument(
         "--quiet", action="store_true", help="print only the URL and the credentials"
@@ -183,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail_probability=args.fail_probability,
         error_probability=args.error_probability,
         latency=args.latency,
+        resource_limits=dict(args.limits) if args.limits else None,
     )
     emulator = Emulator(config)
 

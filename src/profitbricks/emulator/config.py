@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_USERNAME", "EmulatorConfig"]
+from .catalogue import DEFAULT_RESOURCE_LIMITS
+
+__all__ = ["DEFAULT_USERNAME", "EmulatorConfig", "check_resource_limits"]
 
 DEFAULT_USERNAME = "demo@example.com"
 
@@ -21,6 +24,24 @@ def _default_users() -> list[tuple[str, str]]:
     return [(DEFAULT_USERNAME, _random_password())]
 
 
+def check_resource_limits(limits: Mapping[str, object]) -> dict[str, int]:
+    """Validate overrides of the contract's resource limits; return them as a new dict.
+
+    Keys are those of :data:`~profitbricks.emulator.catalogue.DEFAULT_RESOURCE_LIMITS`
+    (``coresPerContract``, ``ramPerServer``, ...), values integers >= 0. Raises ``ValueError``
+    naming the unknown key or the bad value.
+    """
+    checked: dict[str, int] = {}
+    for key, value in limits.items():
+        if key not in DEFAULT_RESOURCE_LIMITS:
+            known = ", ".join(DEFAULT_RESOURCE_LIMITS)
+            raise ValueError(f"unknown resource limit {key!r} (known: {known})")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"resource limit {key} must be an integer >= 0, got {value!r}")
+        checked[key] = value
+    return checked
+
+
 @dataclass
 class EmulatorConfig:
     """Settings of an emulator.
@@ -33,7 +54,9 @@ class EmulatorConfig:
     ``/cloudapi/v4``). ``seed``: seeds ids and etags for reproducible runs. The fault settings
     (``rate_limit`` requests per ``rate_window`` seconds, ``fail_probability`` of a request
     ending FAILED, ``error_probability`` of an injected 503, ``latency`` seconds per answer)
-    are all off by default.
+    are all off by default. ``resource_limits`` overrides some of every contract's limits
+    (keys of ``catalogue.DEFAULT_RESOURCE_LIMITS`` such as ``coresPerContract``, integers >= 0;
+    ``ValueError`` otherwise), e.g. ``{"coresPerContract": 100_000}`` for a large benchmark.
     """
 
     users: list[tuple[str, str]] = field(default_factory=_default_users)
@@ -46,6 +69,7 @@ class EmulatorConfig:
     fail_probability: float = 0.0
     error_probability: float = 0.0
     latency: float = 0.0
+    resource_limits: Mapping[str, int] | None = None
 
     def __post_init__(self) -> None:
         if self.progression is None:
@@ -55,11 +79,14 @@ class EmulatorConfig:
         if self.public_url is not None:
             self.public_url = self.public_url.rstrip("/")
         self.users = [(str(name), str(password)) for name, password in self.users]
+        if self.resource_limits is not None:
+            self.resource_limits = check_resource_limits(self.resource_limits)
 
     def __repr__(self) -> str:
         # Passwords stay out of reprs, logs and tracebacks.
         names = ", ".join(repr(name) for name, _ in self.users)
         return (
             f"EmulatorConfig(users=[{names}], progression={self.progression!r}, "
-            f"public_url={self.public_url!r}, seed={self.seed!r})"
+            f"public_url={self.public_url!r}, seed={self.seed!r}, "
+            f"resource_limits={self.resource_limits!r})"
         )

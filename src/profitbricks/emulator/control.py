@@ -8,11 +8,15 @@ the reserved prefix ``/_emulator/``, which needs no credentials:
     the current settings as JSON.
 ``PATCH`` or ``POST /_emulator/config``
     change any of ``progression``, ``delay``, ``rate_limit``, ``rate_window``,
-    ``fail_probability``, ``error_probability``, ``latency``, ``seed``; answers the new settings,
-    or 400 ``{"error": "..."}`` (nothing is changed) when a value is invalid.
+    ``fail_probability``, ``error_probability``, ``latency``, ``seed``, ``resource_limits``;
+    answers the new settings, or 400 ``{"error": "..."}`` (nothing is changed) when a value is
+    invalid. ``resource_limits`` is an object of overrides of the contract limits
+    (``{"coresPerContract": 1000}``; ``{}`` or ``null`` for the defaults) replacing the previous
+    overrides; it applies at once to every contract.
 ``POST /_emulator/reset``
     back to the initial state (accounts and catalogue only), with progression, rate limit,
-    faults and latency back to their start-up values (configuration or command line). The seed
+    faults, latency and resource limits back to their start-up values (configuration or command
+    line). The seed
     stays as set; an optional JSON body ``{"seed": n}`` sets it first.
 ``POST /_emulator/images``
     create a private image, as an upload would in the real API (which offers no route for it).
@@ -41,6 +45,8 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from .config import check_resource_limits
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -202,6 +208,17 @@ def _seed(value: object) -> int | None:
     return value
 
 
+def _resource_limits(value: object) -> dict[str, int]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidSetting(f"resource_limits must be an object or null, got {value!r}")
+    try:
+        return check_resource_limits(value)
+    except ValueError as exc:
+        raise InvalidSetting(str(exc)) from None
+
+
 def _progression(value: object) -> Progression:
     if isinstance(value, Progression):
         return value
@@ -219,6 +236,7 @@ _SETTINGS = (
     "error_probability",
     "latency",
     "seed",
+    "resource_limits",
 )
 
 
@@ -239,6 +257,7 @@ class Controls:
         error_probability: float = 0.0,
         latency: float = 0.0,
         seed: int | None = None,
+        resource_limits: Mapping[str, int] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._lock = threading.Lock()
@@ -250,6 +269,10 @@ class Controls:
         self.error_probability: float = _probability("error_probability", error_probability)
         self.latency_seconds: float = _non_negative("latency", latency)
         self.seed: int | None = _seed(seed)
+        #: overrides of the contract limits; ``limits_version`` counts their changes, so the
+        #: emulator knows when to apply them to the contracts it has
+        self.resource_limits: dict[str, int] = _resource_limits(resource_limits)
+        self.limits_version = 0
         self._random = random.Random(self.seed)
         self._windows: dict[str, deque[float]] = {}
         self._initial = self._current()
@@ -262,6 +285,7 @@ class Controls:
             "fail_probability": self.fail_probability,
             "error_probability": self.error_probability,
             "latency_seconds": self.latency_seconds,
+            "resource_limits": dict(self.resource_limits),
         }
 
     @classmethod
@@ -288,6 +312,7 @@ class Controls:
             error_probability=getattr(config, "error_probability", None) or 0.0,
             latency=getattr(config, "latency", None) or 0.0,
             seed=getattr(config, "seed", None),
+            resource_limits=getattr(config, "resource_limits", None),
             clock=clock,
         )
 
@@ -351,6 +376,7 @@ class Controls:
                 "error_probability": self.error_probability,
                 "latency": self.latency_seconds,
                 "seed": self.seed,
+                "resource_limits": dict(self.resource_limits),
             }
 
     def update(self, changes: Mapping[str, object]) -> dict[str, Any]:
@@ -383,9 +409,13 @@ class Controls:
             checked["latency_seconds"] = _non_negative("latency", changes["latency"])
         if "seed" in changes:
             checked["seed"] = _seed(changes["seed"])
+        if "resource_limits" in changes:
+            checked["resource_limits"] = _resource_limits(changes["resource_limits"])
         with self._lock:
             for name, value in checked.items():
                 setattr(self, name, value)
+            if "resource_limits" in checked:
+                self.limits_version += 1
             if "seed" in checked:
                 self._random.seed(self.seed)
             if "rate_limit" in checked or "rate_window" in checked:
@@ -399,17 +429,20 @@ class Controls:
             self._random.seed(self.seed)
 
     def restore_initial(self) -> None:
-        """Put progression, rate limit, faults and latency back to their construction values.
+        """Put progression, rate limit, faults, latency and resource limits back to their
+        construction values.
 
         The seed stays: it is what makes a series of resets reproducible.
         """
         with self._lock:
             for name, value in self._initial.items():
-                setattr(self, name, value)
+                setattr(self, name, dict(value) if name == "resource_limits" else value)
+            self.limits_version += 1
             self._windows.clear()
 
     def restore_defaults(self) -> None:
-        """Switch everything off: immediate progression, no limit, faults, latency or seed."""
+        """Switch everything off: immediate progression, no limit, faults, latency or seed, and
+        the default resource limits."""
         with self._lock:
             self.progression = Progression()
             self.rate_limit = None
@@ -418,6 +451,8 @@ class Controls:
             self.error_probability = 0.0
             self.latency_seconds = 0.0
             self.seed = None
+            self.resource_limits = {}
+            self.limits_version += 1
             self._windows.clear()
             self._random.seed(None)
 

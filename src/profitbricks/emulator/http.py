@@ -497,6 +497,7 @@ class Emulator:
         self._auth_cache: dict[bytes, Any] = {}
         self._auth_generation = -1
         self._bases: dict[str, str] = {}
+        self._limits_version = -1
         self.state = State()
         self.log = RequestLog(self.state, self.controls, now_iso=_now)
         self.reset()
@@ -509,16 +510,18 @@ class Emulator:
     def reset(self) -> None:
         """Back to the initial state: the configured accounts and the catalogue, nothing else.
 
+        Every contract gets the default resource limits with the controls' overrides (from the
+        configuration or the control API).
         Ids are re-seeded from the controls' (or the configuration's) seed.
         """
         seed = getattr(self.controls, "seed", self.config.seed)
         state = State(seed)
         image.load_catalogue(state)
+        limits_version = self.controls.limits_version
+        limits = self.resource_limits()
         created = _now()
         for email, salt, digest in self._accounts:
-            contract = Contract(
-                number=state.new_contract_number(), limits=dict(DEFAULT_RESOURCE_LIMITS)
-            )
+            contract = Contract(number=state.new_contract_number(), limits=dict(limits))
             state.contracts[contract.number] = contract
             first, last = _names(email)
             contract.owner = um.new_user(
@@ -534,6 +537,18 @@ class Emulator:
             self.state = state
             self.log = RequestLog(state, self.controls, now_iso=_now)
             self._auth_cache = {}
+            self._limits_version = limits_version
+
+    def resource_limits(self) -> dict[str, int]:
+        """The contract limits in force: the defaults with the controls' overrides."""
+        return {**DEFAULT_RESOURCE_LIMITS, **self.controls.resource_limits}
+
+    def _apply_limits(self) -> None:
+        # Called under the lock when the controls' overrides changed since the last look.
+        self._limits_version = self.controls.limits_version
+        limits = self.resource_limits()
+        for contract in self.state.contracts.values():
+            contract.limits = dict(limits)
 
     def add_private_image(self, **spec: Any) -> str:
         """Create a private image (as an upload would) and return its id.
@@ -602,6 +617,8 @@ class Emulator:
                 return parsed[form]
 
             with self._lock:
+                if self._limits_version != self.controls.limits_version:
+                    self._apply_limits()
                 self.log.advance()
                 contract = self.state.contracts.get(user.contract)
                 if contract is None or contract.users.get(user.id) is not user:
