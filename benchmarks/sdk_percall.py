@@ -5,7 +5,8 @@ Two servers, each started in a subprocess pinned to CPU 0 (the client pins itsel
 - ``fixed``: ``fixed_response_server.py``, which answers every request with one fixed 1.7 kB data
   center document and counts the connections it accepts (so new connections are counted at the
   server);
-- ``emulator``: ``python -m profitbricks.emulator`` (the full emulator; its own work dominates).
+- ``emulator``: ``python -m profitbricks.emulator`` (the full emulator; its own work dominates),
+  whose ``GET /_emulator/stats`` reports the connections its HTTP server accepted.
 
 For each client, ``--calls`` sequential ``GET /cloudapi/v4/datacenters/<id>?depth=1`` with Basic
 auth and JSON decoding, after ``--warmup`` calls, ``--repeat`` repetitions interleaved; the table
@@ -90,21 +91,31 @@ def start(kind: str, pin: bool) -> tuple[subprocess.Popen[str], str]:
     raise SystemExit(f"the {kind} server did not start")
 
 
-def server_connections(url: str) -> int | None:
-    """Connections accepted so far by the fixed server (None for the emulator)."""
+#: Where each server reports the connections it accepted, and how to read the count.
+STATS = {
+    "fixed": ("/_stats", lambda stats: stats["connections"]),
+    "emulator": ("/_emulator/stats", lambda stats: stats["connections"]["accepted"]),
+}
+
+
+def server_connections(url: str, kind: str) -> int | None:
+    """Connections accepted so far by the ``fixed`` server or the emulator (None if unknown).
+
+    The probe opens a connection of its own, counted in the answer.
+    """
+    path, accepted = STATS[kind]
     parsed = urllib3.util.parse_url(url)
     connection = http.client.HTTPConnection(parsed.host or "", parsed.port)
     try:
-        connection.request("GET", "/_stats")
+        connection.request("GET", path)
         reply = connection.getresponse()
         body = reply.read()
     finally:
         connection.close()
     try:
-        stats = json.loads(body)
-    except ValueError:
+        return int(accepted(json.loads(body)))
+    except (ValueError, TypeError, KeyError):
         return None
-    return int(stats["connections"]) if isinstance(stats, dict) else None
 
 
 def create_datacenter(url: str) -> str:
@@ -192,7 +203,7 @@ def time_calls(call: Call, count: int) -> float:
 
 
 def bench_sequential(
-    url: str, dc_id: str, calls: int, warmup: int, repeat: int, count_connections: bool
+    url: str, kind: str, dc_id: str, calls: int, warmup: int, repeat: int
 ) -> dict[str, dict[str, float]]:
     """Median microseconds per call, ratio to raw, and new connections per call."""
     table = clients(url, dc_id)
@@ -206,11 +217,11 @@ def bench_sequential(
             call, close = factory()
             for _ in range(warmup):
                 call()
-            before = server_connections(url) if count_connections else None
+            before = server_connections(url, kind)
             per_call[name] = time_calls(call, calls)
-            after = server_connections(url) if count_connections else None
+            after = server_connections(url, kind)
             if before is not None and after is not None:
-                # The /_stats probe itself opens one connection.
+                # The stats probe itself opens one connection.
                 new_connections[name].append(after - before - 1)
             close()
         for name, seconds in per_call.items():
@@ -270,7 +281,7 @@ def run_single(name: str, url: str, dc_id: str, calls: int) -> int:
 
 
 def bench_threads(
-    url: str, dc_id: str, threads: int, per_thread: int, count_connections: bool
+    url: str, kind: str, dc_id: str, threads: int, per_thread: int
 ) -> list[tuple[str, float, int | None]]:
     """(client, calls/s, connections opened) with ``threads`` threads sharing one client."""
     results: list[tuple[str, float, int | None]] = []
@@ -282,7 +293,7 @@ def bench_threads(
         factories["profitbricks get_datacenter"] = table["profitbricks get_datacenter"]
     for name, factory in factories.items():
         call, close = factory()
-        before = server_connections(url) if count_connections else None
+        before = server_connections(url, kind)
         barrier = threading.Barrier(threads + 1)
 
         def work(call: Call = call, barrier: threading.Barrier = barrier) -> None:
@@ -298,7 +309,7 @@ def bench_threads(
         for worker in workers:
             worker.join()
         elapsed = time.perf_counter() - started
-        after = server_connections(url) if count_connections else None
+        after = server_connections(url, kind)
         close()
         opened = after - before - 1 if before is not None and after is not None else None
         results.append((name, threads * per_thread / elapsed, opened))
@@ -307,8 +318,7 @@ def bench_threads(
 
 def report(kind: str, url: str, args: argparse.Namespace, pin: bool) -> None:
     dc_id = FIXED_DC if kind == "fixed" else create_datacenter(url)
-    counting = kind == "fixed"
-    sequential = bench_sequential(url, dc_id, args.calls, args.warmup, args.repeat, counting)
+    sequential = bench_sequential(url, kind, dc_id, args.calls, args.warmup, args.repeat)
     instructions: dict[str, float] = {}
     if args.callgrind:
         for name in sequential:
@@ -336,13 +346,13 @@ def report(kind: str, url: str, args: argparse.Namespace, pin: bool) -> None:
             f"| {name} | {row['us']:.1f} | {row['ratio']:.2f} | {instr_text} | {ratio_text} "
             f"| {conns} |"
         )
-    if counting:
+    if any(row["new_connections"] == row["new_connections"] for row in sequential.values()):
         print()
         print(
             "New connections are counted at the server over each timed run (after the warm-up); "
             "0 means every call reused a kept-alive connection."
         )
-    threads = bench_threads(url, dc_id, args.threads, args.thread_calls, counting)
+    threads = bench_threads(url, kind, dc_id, args.threads, args.thread_calls)
     print()
     print(f"{args.threads} threads sharing one client, {args.thread_calls} calls each:")
     print()

@@ -29,6 +29,12 @@ the reserved prefix ``/_emulator/``, which needs no credentials:
     listed in ``/images`` and ``/um/resources/image`` of that contract only, can be changed with
     ``PATCH /images/{id}``, deleted, and used as the ``image`` of new volumes (without
     ``imagePassword``/``sshKeys``, which only public images take). A reset removes it.
+``GET /_emulator/stats``
+    counters of what the emulator served: ``requests`` (``api``, ``control``, ``total``; every
+    call answered, errors included, this one too) and ``connections`` (``accepted`` by the HTTP
+    server and ``open`` right now, both 0 without a server, e.g. in process). The counters are
+    cumulative since the emulator was created: ``POST /_emulator/reset`` does not clear them, so
+    take differences between two reads.
 
 Fault draws use a random generator of their own, seeded from ``seed``, so a seeded run fails the
 same requests every time.
@@ -54,6 +60,7 @@ __all__ = [
     "InvalidSetting",
     "Progression",
     "Rejection",
+    "Stats",
 ]
 
 #: Paths under this prefix are the control API, never the Cloud API.
@@ -148,8 +155,64 @@ class Rejection:
         }
 
 
+class Stats:
+    """Thread-safe counters of requests served and connections accepted, since creation.
+
+    The WSGI application counts requests (:meth:`request_served`); the HTTP server counts the
+    connections it accepts and closes (:meth:`connection_opened`, :meth:`connection_closed`).
+    Nothing resets them: callers compare two :meth:`snapshot` reads.
+    """
+
+    __slots__ = ("_accepted", "_api", "_closed", "_control", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._api = 0
+        self._control = 0
+        self._accepted = 0
+        self._closed = 0
+
+    def __repr__(self) -> str:
+        return f"<Stats {self.snapshot()}>"
+
+    def request_served(self, *, control: bool = False) -> None:
+        """Count one answered request (Cloud API, or control API with ``control=True``)."""
+        with self._lock:
+            if control:
+                self._control += 1
+            else:
+                self._api += 1
+
+    def connection_opened(self) -> None:
+        """Count one connection accepted by the HTTP server."""
+        with self._lock:
+            self._accepted += 1
+
+    def connection_closed(self) -> None:
+        """Count one accepted connection closed again (by either side)."""
+        with self._lock:
+            self._closed += 1
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        """``{"requests": {"api", "control", "total"}, "connections": {"accepted", "open"}}``."""
+        with self._lock:
+            return {
+                "requests": {
+                    "api": self._api,
+                    "control": self._control,
+                    "total": self._api + self._control,
+                },
+                "connections": {
+                    "accepted": self._accepted,
+                    "open": self._accepted - self._closed,
+                },
+            }
+
+
 class ControlTarget(Protocol):
-    """What the control API acts on: the emulator (``reset``, private images)."""
+    """What the control API acts on: the emulator (``reset``, private images, ``stats``)."""
+
+    stats: Stats
 
     def reset(self) -> None: ...
 
@@ -474,6 +537,10 @@ class Controls:
         method 405, invalid JSON or values 400; the body is then ``{"error": "..."}``.
         """
         route = path.rstrip("/")
+        if route == f"{CONTROL_PREFIX}/stats":
+            if method not in ("GET", "HEAD"):
+                return 405, {"error": f"method {method} not allowed on {route}"}
+            return 200, emulator.stats.snapshot()
         if route == f"{CONTROL_PREFIX}/images":
             if method != "POST":
                 return 405, {"error": f"method {method} not allowed on {route}"}

@@ -30,7 +30,7 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from . import render
 from .catalogue import DEFAULT_RESOURCE_LIMITS
 from .config import EmulatorConfig
-from .control import Controls, InvalidSetting
+from .control import Controls, InvalidSetting, Stats
 from .errors import (
     BadRequest,
     Conflict,
@@ -478,7 +478,9 @@ class Emulator:
 
     ``Emulator(config)`` creates one contract per configured user; :meth:`reset` returns to
     that state. ``controls`` (faults, rate limit, progression) defaults to one built from the
-    configuration. Thread-safe: one lock guards all state.
+    configuration; ``stats`` counts the requests served (and, once served by
+    :class:`~profitbricks.emulator.server.EmulatorServer`, the connections). Thread-safe: one
+    lock guards all state.
     """
 
     base_path = BASE_PATH
@@ -490,6 +492,7 @@ class Emulator:
         self.controls: Controls = (
             controls if controls is not None else Controls.from_config(self.config)
         )
+        self.stats = Stats()
         self._lock = threading.Lock()
         self._accounts = [
             (email, *um.hash_password(password)) for email, password in self.config.users
@@ -589,7 +592,9 @@ class Emulator:
         if path.startswith(_CONTROL_PREFIX) and (
             len(path) == len(_CONTROL_PREFIX) or path[len(_CONTROL_PREFIX)] == "/"
         ):
+            self.stats.request_served(control=True)
             return self._control(environ, start_response, method, path)
+        self.stats.request_served()
         base = BASE_PATH
         if not path.startswith(base) or (len(path) > len(base) and path[len(base)] != "/"):
             return self._send_error(start_response, 404, NotFound(), pretty=True)

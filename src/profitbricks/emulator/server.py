@@ -4,6 +4,10 @@
 background thread after :meth:`EmulatorServer.start` or in the calling thread with
 :meth:`EmulatorServer.serve_forever`, and :meth:`EmulatorServer.stop` closes the listening socket,
 the open connections and the worker threads.
+
+When the application has a ``stats`` attribute (a :class:`~profitbricks.emulator.control.Stats`,
+as :class:`~profitbricks.emulator.Emulator` has), the server counts there every connection it
+accepts and closes; ``GET /_emulator/stats`` shows them.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
+
+from .control import Stats
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -37,6 +44,32 @@ class _WSGIApp(Protocol):
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]: ...
+
+
+def _counting_channel(stats: Stats) -> type[HTTPChannel]:
+    """A waitress channel class that reports its connection's life to ``stats``.
+
+    waitress builds one ``channel_class`` instance per accepted connection and registers it
+    with ``add_channel``; ``del_channel`` runs when the connection is closed by either side
+    (the flag makes a repeated call count once).
+    """
+
+    class CountingChannel(HTTPChannel):
+        counted = False
+
+        def add_channel(self, map: Any = None) -> None:
+            super().add_channel(map)
+            if not self.counted:
+                self.counted = True
+                stats.connection_opened()
+
+        def del_channel(self, map: Any = None) -> None:
+            super().del_channel(map)
+            if self.counted:
+                self.counted = False
+                stats.connection_closed()
+
+    return CountingChannel
 
 
 class EmulatorServer:
@@ -79,6 +112,10 @@ class EmulatorServer:
             clear_untrusted_proxy_headers=False,
         )
         assert isinstance(server, BaseWSGIServer)
+        stats = getattr(emulator, "stats", None)
+        if isinstance(stats, Stats):
+            # waitress builds each connection from its server's channel_class attribute.
+            server.channel_class = _counting_channel(stats)
         self._server = server
         host_name, port_text = server.getsockname()
         self.host: str = host_name
