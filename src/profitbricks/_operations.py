@@ -5,6 +5,9 @@ arguments), the query parameters, how the request body is built, what the reply 
 one-line summary and the ``(resource, verb)`` a command line exposes it as. ``ProfitBricksService``
 methods only bind their arguments to an entry; ``Operation.prepare`` turns those arguments into
 the exact wire request and ``Operation.result`` turns the reply into the return value.
+
+Importing this module stays cheap (it runs before every script's first call): the resource
+classes, the serializer and the validation rules are loaded when a request body needs them.
 """
 
 from __future__ import annotations
@@ -12,15 +15,11 @@ from __future__ import annotations
 import enum
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar, cast
 from urllib.parse import quote, urlencode
 
-from . import resources as res
-from ._payload import encode_json, resource_body, update_properties
-from ._validation import validate_create, validate_update
-
 if TYPE_CHECKING:
+    from . import resources as res
     from ._transport import Reply
     from .types import (
         Accepted,
@@ -72,8 +71,7 @@ class ReplyKind(enum.Enum):
     ACCEPTED = "accepted"  # 202: the JSON object (or {} when bodiless) plus "requestId"
 
 
-@dataclass(frozen=True)
-class WireRequest:
+class WireRequest(NamedTuple):
     """The exact request an operation sends: method, quoted path, query, body, content type."""
 
     method: str
@@ -86,28 +84,77 @@ class WireRequest:
 _FORMATTER = string.Formatter()
 
 
-@dataclass(frozen=True)
+def _unquoted(text: str) -> bool:
+    """True when ``quote`` would return ``text`` unchanged (the usual UUID or number)."""
+    return text.isascii() and text.replace("-", "").isalnum()
+
+
 class Operation(Generic[T]):
-    """One API operation. ``T`` is the type of the value the SDK method returns."""
+    """One API operation (read-only). ``T`` is the type of the value the SDK method returns.
 
-    name: str
-    method: str
-    path: str
-    summary: str
-    cli: tuple[str, str]
-    query: tuple[str, ...] = ()
-    body: Body = Body.NONE
-    body_arg: str | None = None
-    resource: type[res.Resource] | None = None
-    kind: str | None = None
-    reply: ReplyKind = ReplyKind.JSON
-    #: path parameters whose value keeps its slashes (a location id is ``us/las``)
-    keep_slash: tuple[str, ...] = ()
-    params: tuple[str, ...] = field(init=False, repr=False)
+    ``resource`` is the resource class a create or update works on, given by its name in
+    ``profitbricks.resources`` so that the classes load only when a call needs them.
+    """
 
-    def __post_init__(self) -> None:
-        names = tuple(name for _, name, _, _ in _FORMATTER.parse(self.path) if name)
-        object.__setattr__(self, "params", names)
+    __slots__ = (
+        "_reserved",
+        "_resource_name",
+        "body",
+        "body_arg",
+        "cli",
+        "keep_slash",
+        "kind",
+        "method",
+        "name",
+        "params",
+        "path",
+        "query",
+        "reply",
+        "summary",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        summary: str,
+        cli: tuple[str, str],
+        query: tuple[str, ...] = (),
+        body: Body = Body.NONE,
+        body_arg: str | None = None,
+        resource: str | None = None,
+        kind: str | None = None,
+        reply: ReplyKind = ReplyKind.JSON,
+        keep_slash: tuple[str, ...] = (),
+    ) -> None:
+        self.name: Final = name
+        self.method: Final = method
+        self.path: Final = path
+        self.summary: Final = summary
+        self.cli: Final = cli
+        self.query: Final = query
+        self.body: Final = body
+        self.body_arg: Final = body_arg
+        self.kind: Final = kind
+        self.reply: Final = reply
+        #: path parameters whose value keeps its slashes (a location id is ``us/las``)
+        self.keep_slash: Final = keep_slash
+        self.params: Final = tuple(name for _, name, _, _ in _FORMATTER.parse(path) if name)
+        self._resource_name: Final = resource
+        self._reserved: Final = frozenset((*self.params, *query, body_arg))
+
+    def __repr__(self) -> str:
+        return f"Operation({self.name!r}, {self.method!r}, {self.path!r})"
+
+    @property
+    def resource(self) -> type[res.Resource] | None:
+        """The resource class of a create or update (None for the other operations)."""
+        if self._resource_name is None:
+            return None
+        from . import resources
+
+        return cast("type[res.Resource]", getattr(resources, self._resource_name))
 
     def prepare(self, arguments: Mapping[str, Any], *, validate: bool = True) -> WireRequest:
         """Build the wire request for ``arguments`` (the method's arguments by name).
@@ -115,22 +162,27 @@ class Operation(Generic[T]):
         Raises ValueError for a missing path parameter, TypeError for a resource argument of
         the wrong class, and PBValidationError (when ``validate``) for an invalid body.
         """
-        path = self.path.format_map({name: self._segment(name, arguments) for name in self.params})
+        segments = {}
+        for name in self.params:
+            value = arguments.get(name)
+            if value is None or value == "":
+                raise ValueError(f"{self.name}(): {name} is required, got {value!r}")
+            if type(value) is not str or not _unquoted(value):
+                value = quote(str(value), safe="/" if name in self.keep_slash else "")
+            segments[name] = value
         query: dict[str, str | int] | None = None
         for name in self.query:
-            if arguments.get(name) is not None:
-                query = query or {}
-                query[name] = arguments[name]
-        reserved = {*self.params, *self.query, self.body_arg}
+            value = arguments.get(name)
+            if value is not None:
+                if query is None:
+                    query = {}
+                query[name] = value
+        if self.body is Body.NONE:
+            return WireRequest(self.method, self.path.format_map(segments), query, None, None)
+        reserved = self._reserved
         fields = {k: v for k, v in arguments.items() if k not in reserved}
         body, content_type = self._body(arguments, fields, validate)
-        return WireRequest(self.method, path, query, body, content_type)
-
-    def _segment(self, name: str, arguments: Mapping[str, Any]) -> str:
-        value = arguments.get(name)
-        if value is None or value == "":
-            raise ValueError(f"{self.name}(): {name} is required, got {value!r}")
-        return quote(str(value), safe="/" if name in self.keep_slash else "")
+        return WireRequest(self.method, self.path.format_map(segments), query, body, content_type)
 
     def _body(
         self, arguments: Mapping[str, Any], fields: Mapping[str, Any], validate: bool
@@ -140,6 +192,8 @@ class Operation(Generic[T]):
             return None, None
         if self.body is Body.ACTION:
             return b"", FORM
+        from ._payload import encode_json, resource_body, update_properties
+
         if self.body is Body.FORM:
             form = {k: str(v) for k, v in update_properties(None, fields).items()}
             return urlencode(form).encode(), FORM
@@ -149,21 +203,26 @@ class Operation(Generic[T]):
             if target is None or target == "":
                 raise ValueError(f"{self.name}(): {self.body_arg} is required, got {target!r}")
             return encode_json({"id": target}), JSON
+        resource = self.resource
         if self.body is Body.RESOURCE:
             assert self.body_arg is not None
-            assert self.resource is not None
+            assert resource is not None
             obj = arguments.get(self.body_arg)
-            if not isinstance(obj, self.resource):
+            if not isinstance(obj, resource):
                 raise TypeError(
-                    f"{self.name}(): {self.body_arg} must be a {self.resource.__name__}, "
+                    f"{self.name}(): {self.body_arg} must be a {resource.__name__}, "
                     f"not {type(obj).__name__}"
                 )
             body = resource_body(obj)
             if validate:
+                from ._validation import validate_create
+
                 validate_create(kind, body)
             return encode_json(body), JSON
-        properties = update_properties(self.resource, fields)
+        properties = update_properties(resource, fields)
         if validate:
+            from ._validation import validate_update
+
             validate_update(kind, properties)
         if self.body is Body.PROPERTIES:
             return encode_json({"properties": properties}), JSON
@@ -205,20 +264,16 @@ _LB = _DC + "/loadbalancers/{loadbalancer_id}"
 _GRP = "/um/groups/{group_id}"
 
 
-def _create(body_arg: str, resource: type[res.Resource]) -> dict[str, Any]:
-    return {
-        "body": Body.RESOURCE,
-        "body_arg": body_arg,
-        "resource": resource,
-        "kind": resource.kind,
-    }
+def _create(kind: str, resource: str) -> dict[str, Any]:
+    # The argument carrying the resource object is named after its kind (``datacenter``, ...).
+    return {"body": Body.RESOURCE, "body_arg": kind, "resource": resource, "kind": kind}
 
 
-def _patch(kind: str, resource: type[res.Resource] | None = None) -> dict[str, Any]:
+def _patch(kind: str, resource: str | None = None) -> dict[str, Any]:
     return {"body": Body.PATCH, "resource": resource, "kind": kind}
 
 
-def _put(kind: str, resource: type[res.Resource] | None = None) -> dict[str, Any]:
+def _put(kind: str, resource: str | None = None) -> dict[str, Any]:
     return {"body": Body.PROPERTIES, "resource": resource, "kind": kind}
 
 
@@ -237,11 +292,11 @@ GET_DATACENTER: Operation[DatacenterDoc] = _op(
 CREATE_DATACENTER: Operation[DatacenterDoc] = _op(
     "create_datacenter", "POST", "/datacenters",
     "Create a data centre, with any servers, volumes, LANs and load balancers it describes.",
-    ("datacenter", "create"), **_create("datacenter", res.Datacenter),
+    ("datacenter", "create"), **_create("datacenter", "Datacenter"),
 )  # fmt: skip
 UPDATE_DATACENTER: Operation[DatacenterDoc] = _op(
     "update_datacenter", "PATCH", _DC, "Change a data centre's name or description.",
-    ("datacenter", "update"), **_patch("datacenter", res.Datacenter),
+    ("datacenter", "update"), **_patch("datacenter", "Datacenter"),
 )  # fmt: skip
 DELETE_DATACENTER: Operation[Accepted] = _op(
     "delete_datacenter", "DELETE", _DC, "Delete a data centre and everything in it.",
@@ -267,11 +322,11 @@ GET_SERVER: Operation[ServerDoc] = _op(
 CREATE_SERVER: Operation[ServerDoc] = _op(
     "create_server", "POST", _DC + "/servers",
     "Create a server, with any volumes and NICs it describes.",
-    ("server", "create"), **_create("server", res.Server),
+    ("server", "create"), **_create("server", "Server"),
 )  # fmt: skip
 UPDATE_SERVER: Operation[ServerDoc] = _op(
     "update_server", "PATCH", _SRV, "Change a server's properties or boot device.",
-    ("server", "update"), **_patch("server", res.Server),
+    ("server", "update"), **_patch("server", "Server"),
 )  # fmt: skip
 DELETE_SERVER: Operation[Accepted] = _op(
     "delete_server", "DELETE", _SRV, "Delete a server (its volumes are kept).",
@@ -348,12 +403,12 @@ GET_VOLUME: Operation[VolumeDoc] = _op(
 )  # fmt: skip
 CREATE_VOLUME: Operation[VolumeDoc] = _op(
     "create_volume", "POST", _DC + "/volumes", "Create a volume (not attached).",
-    ("volume", "create"), **_create("volume", res.Volume),
+    ("volume", "create"), **_create("volume", "Volume"),
 )  # fmt: skip
 UPDATE_VOLUME: Operation[VolumeDoc] = _op(
     "update_volume", "PATCH", _DC + "/volumes/{volume_id}",
     "Change a volume's name, size (grow only), bus or licence.",
-    ("volume", "update"), **_patch("volume", res.Volume),
+    ("volume", "update"), **_patch("volume", "Volume"),
 )  # fmt: skip
 DELETE_VOLUME: Operation[Accepted] = _op(
     "delete_volume", "DELETE", _DC + "/volumes/{volume_id}", "Delete a volume.",
@@ -378,7 +433,7 @@ GET_SNAPSHOT: Operation[SnapshotDoc] = _op(
 )  # fmt: skip
 UPDATE_SNAPSHOT: Operation[SnapshotDoc] = _op(
     "update_snapshot", "PATCH", "/snapshots/{snapshot_id}", "Change a snapshot's properties.",
-    ("snapshot", "update"), **_patch("snapshot", res.Snapshot),
+    ("snapshot", "update"), **_patch("snapshot", "Snapshot"),
 )  # fmt: skip
 DELETE_SNAPSHOT: Operation[Accepted] = _op(
     "delete_snapshot", "DELETE", "/snapshots/{snapshot_id}", "Delete a snapshot.",
@@ -395,7 +450,7 @@ GET_IPBLOCK: Operation[IpBlockDoc] = _op(
 )  # fmt: skip
 RESERVE_IPBLOCK: Operation[IpBlockDoc] = _op(
     "reserve_ipblock", "POST", "/ipblocks", "Reserve a block of public IPs in a location.",
-    ("ipblock", "reserve"), **_create("ipblock", res.IPBlock),
+    ("ipblock", "reserve"), **_create("ipblock", "IPBlock"),
 )  # fmt: skip
 DELETE_IPBLOCK: Operation[Accepted] = _op(
     "delete_ipblock", "DELETE", "/ipblocks/{ipblock_id}", "Release an IP block.",
@@ -409,7 +464,7 @@ LIST_LANS: Operation[Collection] = _op(
 )  # fmt: skip
 CREATE_LAN: Operation[LanDoc] = _op(
     "create_lan", "POST", _DC + "/lans", "Create a LAN.", ("lan", "create"),
-    **_create("lan", res.LAN),
+    **_create("lan", "LAN"),
 )  # fmt: skip
 GET_LAN: Operation[LanDoc] = _op(
     "get_lan", "GET", _DC + "/lans/{lan_id}", "Get a LAN.", ("lan", "get"), query=DEPTH,
@@ -420,7 +475,7 @@ GET_LAN_MEMBERS: Operation[Collection] = _op(
 )  # fmt: skip
 UPDATE_LAN: Operation[LanDoc] = _op(
     "update_lan", "PATCH", _DC + "/lans/{lan_id}", "Change a LAN's name, public flag or failover.",
-    ("lan", "update"), **_patch("lan", res.LAN),
+    ("lan", "update"), **_patch("lan", "LAN"),
 )  # fmt: skip
 DELETE_LAN: Operation[Accepted] = _op(
     "delete_lan", "DELETE", _DC + "/lans/{lan_id}", "Delete a LAN.", ("lan", "delete"),
@@ -436,11 +491,11 @@ GET_NIC: Operation[NicDoc] = _op(
 )  # fmt: skip
 CREATE_NIC: Operation[NicDoc] = _op(
     "create_nic", "POST", _SRV + "/nics", "Add a NIC to a server.", ("nic", "create"),
-    **_create("nic", res.NIC),
+    **_create("nic", "NIC"),
 )  # fmt: skip
 UPDATE_NIC: Operation[NicDoc] = _op(
     "update_nic", "PATCH", _NIC, "Change a NIC's properties.", ("nic", "update"),
-    **_patch("nic", res.NIC),
+    **_patch("nic", "NIC"),
 )  # fmt: skip
 DELETE_NIC: Operation[Accepted] = _op(
     "delete_nic", "DELETE", _NIC, "Delete a NIC.", ("nic", "delete"),
@@ -457,12 +512,12 @@ GET_FIREWALL_RULE: Operation[FirewallRuleDoc] = _op(
 )  # fmt: skip
 CREATE_FIREWALL_RULE: Operation[FirewallRuleDoc] = _op(
     "create_firewall_rule", "POST", _NIC + "/firewallrules", "Add a firewall rule to a NIC.",
-    ("firewall-rule", "create"), **_create("firewall_rule", res.FirewallRule),
+    ("firewall-rule", "create"), **_create("firewall_rule", "FirewallRule"),
 )  # fmt: skip
 UPDATE_FIREWALL_RULE: Operation[FirewallRuleDoc] = _op(
     "update_firewall_rule", "PATCH", _NIC + "/firewallrules/{firewall_rule_id}",
     "Change a firewall rule (not its protocol).", ("firewall-rule", "update"),
-    **_patch("firewall_rule", res.FirewallRule),
+    **_patch("firewall_rule", "FirewallRule"),
 )  # fmt: skip
 DELETE_FIREWALL_RULE: Operation[Accepted] = _op(
     "delete_firewall_rule", "DELETE", _NIC + "/firewallrules/{firewall_rule_id}",
@@ -479,11 +534,11 @@ GET_LOADBALANCER: Operation[LoadBalancerDoc] = _op(
 )  # fmt: skip
 CREATE_LOADBALANCER: Operation[LoadBalancerDoc] = _op(
     "create_loadbalancer", "POST", _DC + "/loadbalancers", "Create a load balancer.",
-    ("loadbalancer", "create"), **_create("loadbalancer", res.LoadBalancer),
+    ("loadbalancer", "create"), **_create("loadbalancer", "LoadBalancer"),
 )  # fmt: skip
 UPDATE_LOADBALANCER: Operation[LoadBalancerDoc] = _op(
     "update_loadbalancer", "PATCH", _LB, "Change a load balancer's name, IP or DHCP flag.",
-    ("loadbalancer", "update"), **_patch("loadbalancer", res.LoadBalancer),
+    ("loadbalancer", "update"), **_patch("loadbalancer", "LoadBalancer"),
 )  # fmt: skip
 DELETE_LOADBALANCER: Operation[Accepted] = _op(
     "delete_loadbalancer", "DELETE", _LB, "Delete a load balancer.", ("loadbalancer", "delete"),
@@ -514,11 +569,11 @@ GET_GROUP: Operation[GroupDoc] = _op(
 )  # fmt: skip
 CREATE_GROUP: Operation[GroupDoc] = _op(
     "create_group", "POST", "/um/groups", "Create a group with its privileges.",
-    ("group", "create"), **_create("group", res.Group),
+    ("group", "create"), **_create("group", "Group"),
 )  # fmt: skip
 UPDATE_GROUP: Operation[GroupDoc] = _op(
     "update_group", "PUT", _GRP, "Change a group's name or privileges.", ("group", "update"),
-    **_put("group", res.Group),
+    **_put("group", "Group"),
 )  # fmt: skip
 DELETE_GROUP: Operation[Accepted] = _op(
     "delete_group", "DELETE", _GRP, "Delete a group.", ("group", "delete"),
@@ -551,11 +606,11 @@ GET_USER: Operation[UserDoc] = _op(
 )  # fmt: skip
 CREATE_USER: Operation[UserDoc] = _op(
     "create_user", "POST", "/um/users", "Create a user.", ("user", "create"),
-    **_create("user", res.User),
+    **_create("user", "User"),
 )  # fmt: skip
 UPDATE_USER: Operation[UserDoc] = _op(
     "update_user", "PUT", "/um/users/{user_id}", "Change a user's properties.",
-    ("user", "update"), **_put("user", res.User),
+    ("user", "update"), **_put("user", "User"),
 )  # fmt: skip
 DELETE_USER: Operation[Accepted] = _op(
     "delete_user", "DELETE", "/um/users/{user_id}", "Delete a user.", ("user", "delete"),

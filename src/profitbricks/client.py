@@ -21,7 +21,6 @@ from . import __version__, waiting
 from . import _operations as op
 from ._aliases import install_aliases
 from ._config import HAS_KEYRING, resolve_base_url, resolve_credentials
-from ._payload import resource_body
 from .errors import (
     PBConfigurationError,
     PBError,
@@ -33,24 +32,25 @@ from .errors import (
     PBTimeoutError,
     PBValidationError,
 )
-from .resources import (
-    LAN,
-    NIC,
-    Datacenter,
-    FirewallRule,
-    Group,
-    IPBlock,
-    LoadBalancer,
-    Server,
-    Snapshot,
-    User,
-    Volume,
-)
 
 if TYPE_CHECKING:
     from urllib3 import Timeout
 
     from ._transport import RetryPolicy, Transport
+    from .resources import (
+        LAN,
+        NIC,
+        Datacenter,
+        FirewallRule,
+        Group,
+        IPBlock,
+        LoadBalancer,
+        Resource,
+        Server,
+        Snapshot,
+        User,
+        Volume,
+    )
     from .types import (
         Accepted,
         Collection,
@@ -100,6 +100,40 @@ __all__ = [
 
 T = TypeVar("T")
 StatusCallback = Callable[[dict[str, Any]], None]
+
+_RESOURCE_CLASSES = frozenset(
+    {
+        "LAN",
+        "NIC",
+        "Datacenter",
+        "FirewallRule",
+        "Group",
+        "IPBlock",
+        "LoadBalancer",
+        "Server",
+        "Snapshot",
+        "User",
+        "Volume",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    # The resource classes (dataclasses, the costliest part of the SDK to import) load on first
+    # use: a script that only reads never pays for them.
+    if name in _RESOURCE_CLASSES:
+        from . import resources
+
+        value = getattr(resources, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _resource_body(resource: Resource, *, nested: bool = False) -> dict[str, Any]:
+    from ._payload import resource_body
+
+    return resource_body(resource, nested=nested)
 
 
 class ProfitBricksService:
@@ -257,27 +291,27 @@ class ProfitBricksService:
 
     def _create_server_dict(self, server: Server) -> dict[str, Any]:
         """The JSON body describing ``server`` (as sent by ``create_server``)."""
-        return resource_body(server)
+        return _resource_body(server)
 
     def _create_volume_dict(self, volume: Volume) -> dict[str, Any]:
         """The JSON body describing ``volume`` (as sent by ``create_volume``)."""
-        return resource_body(volume)
+        return _resource_body(volume)
 
     def _create_nic_dict(self, nic: NIC) -> dict[str, Any]:
         """The JSON body describing ``nic`` (as sent by ``create_nic``)."""
-        return resource_body(nic)
+        return _resource_body(nic)
 
     def _create_lan_dict(self, lan: LAN) -> dict[str, Any]:
         """The JSON body describing ``lan`` (as sent by ``create_lan``)."""
-        return resource_body(lan)
+        return _resource_body(lan)
 
     def _create_loadbalancer_dict(self, loadbalancer: LoadBalancer) -> dict[str, Any]:
         """The JSON body describing ``loadbalancer`` (as sent by ``create_loadbalancer``)."""
-        return resource_body(loadbalancer)
+        return _resource_body(loadbalancer)
 
     def _create_firewallrule_dict(self, firewall_rule: FirewallRule) -> dict[str, Any]:
         """The JSON body of ``firewall_rule`` as nested in a NIC (``name`` only when set)."""
-        return resource_body(firewall_rule, nested=True)
+        return _resource_body(firewall_rule, nested=True)
 
     # Contract
 
