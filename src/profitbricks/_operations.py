@@ -84,11 +84,6 @@ class WireRequest(NamedTuple):
 _FORMATTER = string.Formatter()
 
 
-def _unquoted(text: str) -> bool:
-    """True when ``quote`` would return ``text`` unchanged (the usual UUID or number)."""
-    return text.isascii() and text.replace("-", "").isalnum()
-
-
 class Operation(Generic[T]):
     """One API operation (read-only). ``T`` is the type of the value the SDK method returns.
 
@@ -97,6 +92,7 @@ class Operation(Generic[T]):
     """
 
     __slots__ = (
+        "_pieces",
         "_reserved",
         "_resource_name",
         "body",
@@ -140,7 +136,11 @@ class Operation(Generic[T]):
         self.reply: Final = reply
         #: path parameters whose value keeps its slashes (a location id is ``us/las``)
         self.keep_slash: Final = keep_slash
-        self.params: Final = tuple(name for _, name, _, _ in _FORMATTER.parse(path) if name)
+        # The template as (literal text, parameter or None) pieces, joined by ``prepare``.
+        self._pieces: Final = tuple(
+            (text, name or None) for text, name, _, _ in _FORMATTER.parse(path)
+        )
+        self.params: Final = tuple(name for _, name in self._pieces if name)
         self._resource_name: Final = resource
         self._reserved: Final = frozenset((*self.params, *query, body_arg))
 
@@ -162,14 +162,19 @@ class Operation(Generic[T]):
         Raises ValueError for a missing path parameter, TypeError for a resource argument of
         the wrong class, and PBValidationError (when ``validate``) for an invalid body.
         """
-        segments = {}
-        for name in self.params:
+        parts = []
+        for text, name in self._pieces:
+            parts.append(text)
+            if name is None:
+                continue
             value = arguments.get(name)
             if value is None or value == "":
                 raise ValueError(f"{self.name}(): {name} is required, got {value!r}")
-            if type(value) is not str or not _unquoted(value):
+            # An ASCII id of letters, digits and dashes (the usual UUID) is its own quoting.
+            if type(value) is not str or not (value.isascii() and value.replace("-", "").isalnum()):
                 value = quote(str(value), safe="/" if name in self.keep_slash else "")
-            segments[name] = value
+            parts.append(value)
+        path = "".join(parts)
         query: dict[str, str | int] | None = None
         for name in self.query:
             value = arguments.get(name)
@@ -178,11 +183,11 @@ class Operation(Generic[T]):
                     query = {}
                 query[name] = value
         if self.body is Body.NONE:
-            return WireRequest(self.method, self.path.format_map(segments), query, None, None)
+            return WireRequest(self.method, path, query, None, None)
         reserved = self._reserved
         fields = {k: v for k, v in arguments.items() if k not in reserved}
         body, content_type = self._body(arguments, fields, validate)
-        return WireRequest(self.method, self.path.format_map(segments), query, body, content_type)
+        return WireRequest(self.method, path, query, body, content_type)
 
     def _body(
         self, arguments: Mapping[str, Any], fields: Mapping[str, Any], validate: bool
@@ -231,8 +236,9 @@ class Operation(Generic[T]):
     def result(self, reply: Reply) -> T:
         """Turn a successful reply into the return value (a dict, ``requestId`` added)."""
         data = reply.data if isinstance(reply.data, dict) else {}
-        if self.reply is ReplyKind.ACCEPTED or reply.request_id is not None:
-            data["requestId"] = reply.request_id
+        request_id = reply.request_id
+        if request_id is not None or self.reply is ReplyKind.ACCEPTED:
+            data["requestId"] = request_id
         return cast(T, data)
 
 

@@ -236,14 +236,13 @@ class ProfitBricksService:
         self.close()
 
     def _run(self, operation: op.Operation[T], /, **arguments: Any) -> T:
-        call = operation.prepare(arguments, validate=self.validate)
-        reply = self.transport.request(
-            call.method,
-            call.path,
-            query=call.query,
-            body=call.body,
-            content_type=call.content_type,
+        method, path, query, body, content_type = operation.prepare(
+            arguments, validate=self.validate
         )
+        transport = self._transport
+        if transport is None:
+            transport = self.transport
+        reply = transport.request(method, path, query=query, body=body, content_type=content_type)
         return operation.result(reply)
 
     # Waiting for provisioning requests
