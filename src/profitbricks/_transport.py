@@ -306,7 +306,10 @@ def _excerpt(body: bytes) -> str:
 
 def request_id_from(headers: Mapping[str, str]) -> str | None:
     """The request id in a ``Location: …/requests/<id>/status`` header, or None."""
-    location = headers.get("Location")
+    # Most replies have no Location; HTTPHeaderDict.get would raise and catch a KeyError for them.
+    if "Location" not in headers:
+        return None
+    location = headers["Location"]
     if not location:
         return None
     match = _REQUEST_ID.search(location)
