@@ -76,9 +76,14 @@ def apply_aliases(scope: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _wrap(scope: str, func: _F) -> _F:
+    table = ALIASES[scope]
+
     @functools.wraps(func)
     def with_aliases(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **apply_aliases(scope, kwargs))
+        # Checked here first: calls without an alias (nearly all) go straight through.
+        if kwargs and not table.keys().isdisjoint(kwargs):
+            kwargs = apply_aliases(scope, kwargs)
+        return func(*args, **kwargs)
 
     return with_aliases  # type: ignore[return-value]
 
