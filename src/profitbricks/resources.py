@@ -61,7 +61,7 @@ def _entity(api: str, items: str) -> Any:
     return field(default=None, metadata={"entity": api, "items": items})
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class Resource:
     """Base of the resource classes: a repr that never shows secrets.
 
@@ -80,6 +80,15 @@ class Resource:
             parts.append(f"{f.name}={shown}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
+    # One __eq__ for every resource class (they are declared with eq=False): generating one per
+    # class would cost an exec each at import. Same meaning as the generated one: equal when
+    # the class is the same and the fields are equal, in order.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = [f.name for f in fields(self)]
+        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
     def __post_init__(self) -> None:
         # 4.x turned missing child lists into empty lists; scripts append to them.
         for f in fields(self):
@@ -88,7 +97,7 @@ class Resource:
                 setattr(self, f.name, [] if value is None else list(value))
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class FirewallRule(Resource):
     """A firewall rule of a NIC (``create_firewall_rule`` or ``NIC(firewall_rules=[...])``)."""
 
@@ -105,7 +114,7 @@ class FirewallRule(Resource):
     icmp_code: int | str | None = _prop("icmpCode", NOT_NONE, convert="int")
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class NIC(Resource):
     """A network interface (``create_nic`` or ``Server(nics=[...])``)."""
 
@@ -120,7 +129,7 @@ class NIC(Resource):
     nat: bool | str | None = _prop("nat", TRUTHY, convert="bool")
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class Volume(Resource):
     """A storage volume (``create_volume``, ``Server(create_volumes=[...])``, ...).
 
@@ -144,7 +153,7 @@ class Volume(Resource):
     availability_zone: str | None = _prop("availabilityZone", TRUTHY, "AUTO")
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class Server(Resource):
     """A server (``create_server`` or ``Datacenter(servers=[...])``).
 
@@ -166,7 +175,7 @@ class Server(Resource):
     nics: Sequence[NIC] | None = _entity("nics", "resource")
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class LAN(Resource):
     """A LAN of a data centre; ``nics`` are ids of existing NICs to move into it."""
 
@@ -177,7 +186,7 @@ class LAN(Resource):
     nics: Sequence[str] | None = _entity("nics", "ref")
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class LoadBalancer(Resource):
     """A load balancer; ``balancednics`` are ids of the NICs it balances."""
 
@@ -189,7 +198,7 @@ class LoadBalancer(Resource):
     balancednics: Sequence[str] | None = _entity("balancednics", "ref")
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class Datacenter(Resource):
     """A virtual data centre, optionally with servers, volumes, LANs and load balancers."""
 
@@ -204,7 +213,7 @@ class Datacenter(Resource):
     loadbalancers: Sequence[LoadBalancer] | None = _entity("loadbalancers", "resource")
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class IPBlock(Resource):
     """A block of reserved public IPv4 addresses in a location (``reserve_ipblock``)."""
 
@@ -215,7 +224,7 @@ class IPBlock(Resource):
     size: int | str | None = _prop("size", TRUTHY, convert="int")
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class Snapshot(Resource):
     """Snapshot properties (``create_snapshot`` makes snapshots, ``update_snapshot`` edits)."""
 
@@ -228,7 +237,7 @@ class Snapshot(Resource):
     location: str | None = _prop("location", NOT_NONE)
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class Group(Resource):
     """A user group and its privileges (``create_group``)."""
 
@@ -242,7 +251,7 @@ class Group(Resource):
     access_activity_log: bool | None = _prop("accessActivityLog", TRUTHY, convert="bool")
 
 
-@dataclass(repr=False)
+@dataclass(repr=False, eq=False)
 class User(Resource):
     """A user of the contract (``create_user``)."""
 
