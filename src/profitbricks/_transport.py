@@ -63,7 +63,8 @@ DEFAULT_TIMEOUT = Timeout(connect=10.0, read=60.0)
 
 _log = logging.getLogger("profitbricks")
 
-_REQUEST_ID = re.compile(r"/requests/([-A-Fa-f0-9]+)(?:/|$)")
+# A pattern, not a compiled regex: re compiles and caches it on first use, off the import path.
+_REQUEST_ID = r"/requests/([-A-Fa-f0-9]+)(?:/|$)"
 _EXCERPT = 200
 
 _ERRORS: dict[int, type[PBError]] = {
@@ -312,7 +313,7 @@ def request_id_from(headers: Mapping[str, str]) -> str | None:
     location = headers["Location"]
     if not location:
         return None
-    match = _REQUEST_ID.search(location)
+    match = re.search(_REQUEST_ID, location)
     return match.group(1) if match else None
 
 
