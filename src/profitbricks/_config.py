@@ -35,6 +35,7 @@ __all__ = [
     "default_config_path",
     "resolve_base_url",
     "resolve_credentials",
+    "resolve_proxy",
 ]
 
 ENV_USERNAME = "PROFITBRICKS_USERNAME"
@@ -166,4 +167,36 @@ def resolve_base_url(host_base: str | None) -> str:
             "the API base URL must start with https:// or http:// "
             f"(from the host_base argument, {ENV_API_URL} or the default)"
         )
+    return url
+
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def resolve_proxy(base_url: str, proxy: str | None) -> str | None:
+    """The HTTP(S) proxy to reach ``base_url`` through, or None for a direct connection.
+
+    ``proxy`` wins when given (``""`` means no proxy). Otherwise the environment is read, once,
+    as curl and requests read it: ``https_proxy``/``HTTPS_PROXY`` for an https URL,
+    ``http_proxy``/``HTTP_PROXY`` for http, unless ``no_proxy``/``NO_PROXY`` lists the host (a
+    name matches itself and its subdomains; ``*`` matches every host). Loopback hosts are never
+    proxied.
+    """
+    if proxy is not None:
+        return proxy or None
+    scheme, _, rest = base_url.partition("://")
+    host = rest.split("/", 1)[0].rpartition("@")[2]
+    host = host[1:].split("]", 1)[0] if host.startswith("[") else host.split(":", 1)[0]
+    host = host.lower()
+    if host in _LOOPBACK or host.startswith("127."):
+        return None
+    name = f"{scheme.lower()}_proxy"
+    url = os.environ.get(name) or os.environ.get(name.upper())
+    if not url:
+        return None
+    no_proxy = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    for entry in no_proxy.replace(" ", "").split(","):
+        entry = entry.lower().lstrip(".")
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return None
     return url

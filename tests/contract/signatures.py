@@ -11,7 +11,8 @@ Deliberate differences from the 4.1.3 SDK (see OPERATIONS.md):
 - ``get_resource`` has ``resource_type=None`` and ``resource_id=None`` so that SPEC.md's example
   ``get_resource(resource_id=...)`` runs (the type is then looked up);
 - the constructor's ``host_base`` defaults to None (the public API unless PROFITBRICKS_API_URL is
-  set) and gains the keyword-only ``timeout``, ``retries``, ``validate`` and ``transport``;
+  set) and gains the keyword-only ``timeout``, ``retries``, ``validate``, ``transport``,
+  ``proxy`` and ``client_cert``;
 - ``wait_for_completion``'s ``initial_wait``/``scaleup`` default to None (the adaptive schedule).
 """
 
@@ -58,6 +59,8 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "retries=None",
         "validate=True",
         "transport=None",
+        "proxy=None",
+        "client_cert=None",
     ),
     "ProfitBricksService._create_firewallrule_dict": ("self", "firewall_rule"),
     "ProfitBricksService._create_lan_dict": ("self", "lan"),
