@@ -595,6 +595,16 @@ class Emulator:
             self.stats.request_served(control=True)
             return self._control(environ, start_response, method, path)
         self.stats.request_served()
+        if method == "HEAD":
+            # Headers of the GET and never a body, error replies included: a body on a
+            # kept-alive connection would be read as the start of the next reply.
+            self._api(environ, start_response, method, path)
+            return [b""]
+        return self._api(environ, start_response, method, path)
+
+    def _api(
+        self, environ: WSGIEnvironment, start_response: StartResponse, method: str, path: str
+    ) -> list[bytes]:
         base = BASE_PATH
         if not path.startswith(base) or (len(path) > len(base) and path[len(base)] != "/"):
             return self._send_error(start_response, 404, NotFound(), pretty=True)
@@ -610,8 +620,7 @@ class Emulator:
             delay = self.controls.latency()
             if delay > 0:
                 time.sleep(delay)
-            head = method == "HEAD"
-            handler, args = _route("GET" if head else method, sub)
+            handler, args = _route("GET" if method == "HEAD" else method, sub)
             raw = self._read_body(environ)
             content_type: str = environ.get("CONTENT_TYPE", "")
             parsed: dict[bool, Any] = {}
@@ -670,7 +679,7 @@ class Emulator:
         headers.append(("Content-Type", "application/json"))
         headers.append(("Content-Length", str(len(body))))
         start_response(_STATUS_LINES[status], headers)
-        return [b"" if head else body]
+        return [body]
 
     # -- helpers -------------------------------------------------------------------------------
 
