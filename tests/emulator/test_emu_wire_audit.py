@@ -56,3 +56,216 @@ def test_head_without_credentials_is_401_without_body(api: Api) -> None:
         assert conn.getresponse().status == 401
     finally:
         conn.close()
+
+
+# -- 5.3 The create echo -------------------------------------------------------------------------
+
+HOT_PLUG = [
+    "cpuHotPlug",
+    "cpuHotUnplug",
+    "ramHotPlug",
+    "ramHotUnplug",
+    "nicHotPlug",
+    "nicHotUnplug",
+    "discVirtioHotPlug",
+    "discVirtioHotUnplug",
+    "discScsiHotPlug",
+    "discScsiHotUnplug",
+]
+NO_FLAGS = dict.fromkeys(HOT_PLUG, False)
+
+
+def _server_in(api: Api) -> tuple[str, str]:
+    dc = api.datacenter()
+    return dc, api.server(dc)
+
+
+def test_create_echo_server_has_null_boot_devices_and_vm_state(api: Api) -> None:
+    dc = api.datacenter()
+    body = {
+        "properties": {"name": "s", "cores": 1, "ram": 1024},
+        "entities": {"volumes": {"items": [{"properties": {"size": 5, "licenceType": "LINUX"}}]}},
+    }
+    echo = api.ok("POST", f"/datacenters/{dc}/servers", body)
+    assert echo["metadata"]["state"] == "BUSY"
+    assert echo["properties"] == {
+        "name": "s",
+        "cores": 1,
+        "ram": 1024,
+        "availabilityZone": None,
+        "vmState": None,
+        "bootCdrom": None,
+        "bootVolume": None,
+        "cpuFamily": None,
+    }
+    assert list(echo["entities"]) == ["volumes"]
+
+
+def test_create_echo_blank_volume(api: Api) -> None:
+    dc = api.datacenter()
+    body = {"properties": {"name": "v", "size": 5, "licenceType": "UNKNOWN", "type": "HDD"}}
+    echo = api.ok("POST", f"/datacenters/{dc}/volumes", body)
+    assert "entities" not in echo
+    assert echo["properties"] == {
+        "name": "v",
+        "type": "HDD",
+        "size": 5,
+        "availabilityZone": None,
+        "image": None,
+        "imagePassword": None,
+        "sshKeys": None,
+        "bus": None,
+        "licenceType": "UNKNOWN",
+        **NO_FLAGS,
+        "deviceNumber": None,
+    }
+    got = api.get(f"/datacenters/{dc}/volumes/{echo['id']}").json["properties"]
+    assert {k: got[k] for k in HOT_PLUG} == NO_FLAGS
+    assert got["bus"] is None
+    assert got["deviceNumber"] is None
+
+
+def test_create_echo_volume_from_image_echoes_secrets_as_sent(api: Api) -> None:
+    dc = api.datacenter()
+    body = {
+        "properties": {
+            "name": "v",
+            "size": 5,
+            "image": UBUNTU_LAS,
+            "imagePassword": "secretpassword123",
+            "sshKeys": ["ssh-rsa AAAAB3NzaC1"],
+            "bus": "VIRTIO",
+        }
+    }
+    props = api.ok("POST", f"/datacenters/{dc}/volumes", body)["properties"]
+    assert props["bus"] == "VIRTIO"
+    assert props["imagePassword"] == "secretpassword123"
+    assert props["sshKeys"] == ["ssh-rsa AAAAB3NzaC1"]
+    assert props["licenceType"] is None
+    assert props["deviceNumber"] is None
+
+
+def test_create_echo_nic_nulls_and_typed_lan(api: Api) -> None:
+    dc, srv = _server_in(api)
+    body = {"properties": {"name": "n", "lan": "1", "ips": ["10.0.0.5"]}}
+    echo = api.ok("POST", f"/datacenters/{dc}/servers/{srv}/nics", body)
+    assert echo["properties"] == {
+        "name": "n",
+        "mac": None,
+        "ips": ["10.0.0.5"],
+        "dhcp": None,
+        "lan": 1,
+        "firewallActive": None,
+        "nat": None,
+    }
+
+
+def test_create_echo_firewall_rule_unsent_fields_null(api: Api) -> None:
+    dc, srv = _server_in(api)
+    nic = api.ok("POST", f"/datacenters/{dc}/servers/{srv}/nics", {"properties": {"lan": 1}})
+    body = {"properties": {"name": "fw", "protocol": "ICMP", "icmpType": "8", "icmpCode": "0"}}
+    echo = api.ok("POST", f"/datacenters/{dc}/servers/{srv}/nics/{nic['id']}/firewallrules", body)
+    assert "entities" not in echo
+    assert echo["properties"] == {
+        "name": "fw",
+        "protocol": "ICMP",
+        "sourceMac": None,
+        "sourceIp": None,
+        "targetIp": None,
+        "icmpCode": 0,
+        "icmpType": 8,
+        "portRangeStart": None,
+        "portRangeEnd": None,
+    }
+
+
+def test_create_echo_loadbalancer_ip_null_and_no_entities(api: Api) -> None:
+    dc = api.datacenter()
+    echo = api.ok("POST", f"/datacenters/{dc}/loadbalancers", {"properties": {"dhcp": "true"}})
+    assert list(echo) == ["id", "type", "href", "metadata", "properties"]
+    assert echo["properties"] == {"name": None, "ip": None, "dhcp": True}
+
+
+def test_create_echo_ipblock_has_ips_already(api: Api) -> None:
+    body = {"properties": {"name": "b", "location": "us/las", "size": "2"}}
+    echo = api.ok("POST", "/ipblocks", body)
+    assert list(echo) == ["id", "type", "href", "metadata", "properties"]
+    props = echo["properties"]
+    assert props["size"] == 2
+    assert len(props["ips"]) == 2
+    assert api.get(f"/ipblocks/{echo['id']}").json["properties"]["ips"] == props["ips"]
+
+
+def test_create_echo_lan_id_one_and_empty_failover(api: Api) -> None:
+    dc = api.datacenter()
+    echo = api.ok("POST", f"/datacenters/{dc}/lans", {"properties": {"public": "false"}})
+    assert echo["id"] == "1"
+    assert echo["properties"] == {"name": None, "public": False, "ipFailover": []}
+    assert "entities" not in echo
+
+
+@pytest.mark.parametrize(
+    ("path", "props", "expected"),
+    [
+        (
+            "/um/users",
+            {
+                "firstname": "a",
+                "lastname": "b",
+                "email": "echo@example.com",
+                "password": "pw12345678",
+            },
+            {
+                "firstname": "a",
+                "lastname": "b",
+                "email": "echo@example.com",
+                "administrator": False,
+                "forceSecAuth": False,
+                "secAuthActive": False,
+            },
+        ),
+        (
+            "/um/groups",
+            {"name": "g"},
+            {
+                "name": "g",
+                "createDataCenter": False,
+                "createSnapshot": False,
+                "reserveIp": False,
+                "accessActivityLog": False,
+            },
+        ),
+    ],
+)
+def test_create_echo_um_defaults_false_and_no_entities(
+    api: Api, path: str, props: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    echo = api.ok("POST", path, {"properties": props})
+    assert echo["properties"] == expected
+    assert "entities" not in echo
+    assert "password" not in echo["properties"]
+    # a GET still lists the entities
+    assert "entities" in api.get(f"{path}/{echo['id']}").json
+
+
+def test_create_echo_snapshot_then_get_after_done(api: Api) -> None:
+    dc = api.datacenter()
+    vol = api.volume(dc, size=7, licenceType="UNKNOWN")
+    echo = api.ok(
+        "POST",
+        f"/datacenters/{dc}/volumes/{vol}/create-snapshot",
+        raw="name=snap&description=d",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert list(echo) == ["id", "type", "href", "metadata", "properties"]
+    assert echo["href"] == f"{api.url}/snapshots/{echo['id']}"
+    props = echo["properties"]
+    assert props["size"] is None
+    assert props["licenceType"] is None
+    assert props["location"] == "us/las"
+    assert props["description"] == "d"
+    assert {k: props[k] for k in HOT_PLUG} == NO_FLAGS
+    got = api.get(f"/snapshots/{echo['id']}").json["properties"]
+    assert got["size"] == 7
+    assert got["licenceType"] == "UNKNOWN"
+    assert {k: got[k] for k in HOT_PLUG} == NO_FLAGS

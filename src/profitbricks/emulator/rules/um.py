@@ -210,7 +210,8 @@ def create_group(call: Call) -> Result:
     )
     call.contract.groups[group.id] = group
     call.log.target(request, group)
-    return Result(render.resource(group, 0, call.view), request)
+    # A create echo carries entities only when the request had some (WIRE.md 5.3).
+    return Result(render.resource(group, 0, call.view, entities=False), request)
 
 
 def update_group(call: Call, group_id: str) -> Result:
@@ -423,7 +424,8 @@ def create_user(call: Call) -> Result:
     request = call.open_request()
     user = new_user(call.state, call.contract, p, salt, digest, call.now)
     call.log.target(request, user)
-    return Result(render.resource(user, 0, call.view), request)
+    # A create echo carries entities only when the request had some (WIRE.md 5.3).
+    return Result(render.resource(user, 0, call.view, entities=False), request)
 
 
 def update_user(call: Call, user_id: str) -> Result:
