@@ -269,3 +269,54 @@ def test_create_echo_snapshot_then_get_after_done(api: Api) -> None:
     assert got["size"] == 7
     assert got["licenceType"] == "UNKNOWN"
     assert {k: got[k] for k in HOT_PLUG} == NO_FLAGS
+
+
+# -- 5.2 Bodies of 202 replies -------------------------------------------------------------------
+
+
+def test_attach_volume_echo_is_the_volume_now_busy_with_null_bus(api: Api) -> None:
+    dc, srv = _server_in(api)
+    vol = api.volume(dc, licenceType="UNKNOWN")
+    echo = api.ok("POST", f"/datacenters/{dc}/servers/{srv}/volumes", {"id": vol})
+    assert echo["id"] == vol
+    assert echo["href"] == f"{api.url}/datacenters/{dc}/volumes/{vol}"
+    assert echo["metadata"]["state"] == "BUSY"
+    assert echo["properties"]["bus"] is None
+    assert echo["properties"]["deviceNumber"] is None
+    assert "entities" not in echo
+    attached = api.get(f"/datacenters/{dc}/servers/{srv}/volumes/{vol}").json["properties"]
+    assert attached["bus"] == "VIRTIO"
+    assert attached["deviceNumber"] == 1
+    assert attached["licenceType"] == "UNKNOWN"
+    assert attached["image"] is None
+    assert attached["imagePassword"] is None
+    assert {k: attached[k] for k in HOT_PLUG} == NO_FLAGS
+
+
+def test_add_balanced_nic_echo_is_the_nic_busy(api: Api) -> None:
+    dc, srv = _server_in(api)
+    nic = api.ok("POST", f"/datacenters/{dc}/servers/{srv}/nics", {"properties": {"lan": 1}})
+    lb = api.ok("POST", f"/datacenters/{dc}/loadbalancers", {"properties": {"name": "lb"}})
+    echo = api.ok("POST", f"/datacenters/{dc}/loadbalancers/{lb['id']}/balancednics", nic)
+    assert echo["id"] == nic["id"]
+    assert echo["type"] == "nic"
+    assert echo["href"] == f"{api.url}/datacenters/{dc}/servers/{srv}/nics/{nic['id']}"
+    assert echo["metadata"]["state"] == "BUSY"
+    lb_ip = api.get(f"/datacenters/{dc}/loadbalancers/{lb['id']}").json["properties"]["ip"]
+    assert lb_ip is not None
+    member = api.get(f"/datacenters/{dc}/loadbalancers/{lb['id']}/balancednics/{nic['id']}")
+    assert member.json["href"] == echo["href"]
+    assert lb_ip in member.json["properties"]["ips"]
+
+
+def test_attached_volumes_list_in_attach_order(api: Api) -> None:
+    dc, srv = _server_in(api)
+    first = api.volume(dc)
+    second = api.volume(dc)
+    for vol in (second, first):
+        api.ok("POST", f"/datacenters/{dc}/servers/{srv}/volumes", {"id": vol})
+    items = api.get(f"/datacenters/{dc}/servers/{srv}/volumes", depth=1).json["items"]
+    assert [i["id"] for i in items] == [second, first]
+    assert [i["properties"]["deviceNumber"] for i in items] == [1, 2]
+    server = api.get(f"/datacenters/{dc}/servers/{srv}", depth=1).json
+    assert server["properties"]["bootVolume"]["id"] == second

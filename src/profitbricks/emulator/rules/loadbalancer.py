@@ -221,9 +221,10 @@ def add_balanced_nic(call: Call, dc_id: str, lb_id: str) -> Result:
     if nic in lb.nics:
         raise Invalid("id", f"NIC {nic_id} is already balanced by this load balancer", at="(root)")
     request = call.open_request()
+    call.log.target(request, nic)
+    # The NIC as it is now, BUSY like every 202 echo (WIRE.md 5.2, 7).
     doc = render.resource(nic, 0, call.view)
     lb.nics = [*lb.nics, nic]
-    call.log.target(request, nic)
     call.log.target(request, lb, listed=False)
     touch_datacenter(call, request, dc)
     call.log.on_done(request, lambda: _give_ip(nic, lb.props["ip"]))

@@ -439,9 +439,10 @@ def attach_volume(call: Call, dc_id: str, srv_id: str) -> Result:
     if volume.server is not None:
         raise Invalid("id", f"volume {volume_id} is attached to another server", at="(root)")
     request = call.open_request()
+    call.log.target(request, volume)
+    # The volume as it is now: BUSY like every 202 echo, bus still null (WIRE.md 5.2, 7).
     doc = render.resource(volume, 0, call.view)
     volume_rules.attach(call, server, volume, request)
-    call.log.target(request, volume)
     call.log.target(request, server, listed=False)
     touch_datacenter(call, request, dc)
     return Result(doc, request)
