@@ -108,10 +108,20 @@ class FirewallRule(Resource):
     source_mac: str | None = _prop("sourceMac", TRUTHY)
     source_ip: str | None = _prop("sourceIp", TRUTHY)
     target_ip: str | None = _prop("targetIp", TRUTHY)
-    port_range_start: int | str | None = _prop("portRangeStart", NOT_NONE, convert="int")
-    port_range_end: int | str | None = _prop("portRangeEnd", NOT_NONE, convert="int")
-    icmp_type: int | str | None = _prop("icmpType", NOT_NONE, convert="int")
-    icmp_code: int | str | None = _prop("icmpCode", NOT_NONE, convert="int")
+    # 4.x sent each of these only when truthy: a port of 0 meant "no port" and was left out.
+    port_range_start: int | str | None = _prop("portRangeStart", TRUTHY, convert="int")
+    port_range_end: int | str | None = _prop("portRangeEnd", TRUTHY, convert="int")
+    icmp_type: int | str | None = _prop("icmpType", TRUTHY, convert="int")
+    icmp_code: int | str | None = _prop("icmpCode", TRUTHY, convert="int")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # 4.x stored the ICMP values as strings (scripts read ``rule.icmp_type == "8"``), which
+        # also made an ICMP code of 0 truthy, hence sent; they still go out as JSON integers.
+        if self.icmp_type is not None:
+            self.icmp_type = str(self.icmp_type)
+        if self.icmp_code is not None:
+            self.icmp_code = str(self.icmp_code)
 
 
 @dataclass(repr=False, eq=False)

@@ -179,3 +179,20 @@ def test_repr_never_shows_secrets() -> None:
     assert "image_password='***'" in repr(volume)
     assert "hunter2hunter2" not in repr(user)
     assert "e@example.com" in repr(user)
+
+
+def test_firewall_rule_keeps_icmp_as_strings_like_4x_and_sends_integers() -> None:
+    rule = FirewallRule(protocol="ICMP", icmp_type=8, icmp_code=0)
+    assert (rule.icmp_type, rule.icmp_code) == ("8", "0")
+    assert FirewallRule().icmp_type is None
+    for nested in (False, True):
+        props = resource_body(rule, nested=nested)["properties"]
+        assert (props["icmpType"], props["icmpCode"]) == (8, 0)
+
+
+def test_firewall_rule_port_zero_or_empty_icmp_is_left_out_like_4x() -> None:
+    rule = FirewallRule(name="all", protocol="TCP", port_range_start=0, port_range_end=0)
+    assert resource_body(rule) == {"properties": {"name": "all", "protocol": "TCP"}}
+    assert resource_body(FirewallRule(protocol="ICMP", icmp_type="")) == {
+        "properties": {"name": None, "protocol": "ICMP"}
+    }
