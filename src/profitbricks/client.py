@@ -734,15 +734,16 @@ class ProfitBricksService:
     ) -> LanDoc:
         """Change a LAN (``PATCH /datacenters/{dc}/lans/{id}``).
 
-        ``ip_failover`` is a list of ``{"ip": ..., "nicUuid": ...}``.
+        ``ip_failover`` is a list of ``{"ip": ..., "nicUuid": ...}``. As in 4.x, an empty
+        ``name`` or ``ip_failover`` is left out (unchanged), while ``public=False`` is sent.
         """
         return self._run(
             op.UPDATE_LAN,
             datacenter_id=datacenter_id,
             lan_id=lan_id,
-            name=name,
+            name=name or None,
             public=public,
-            ip_failover=None if ip_failover is None else [dict(item) for item in ip_failover],
+            ip_failover=[dict(item) for item in ip_failover] if ip_failover else None,
         )
 
     def delete_lan(self, datacenter_id: str, lan_id: int | str) -> Accepted:

@@ -384,6 +384,14 @@ ROWS = [
             "ipFailover": [{"ip": "1.2.3.4", "nicUuid": NICID}],
         },
     ),
+    row(
+        "update_lan",
+        lambda c: c.update_lan(DC, "2", "", False, []),
+        "PATCH",
+        f"{D}/lans/2",
+        body={"public": False},
+        id="update_lan-empty-name-and-failover-left-out",
+    ),
     row("delete_lan", lambda c: c.delete_lan(DC, 3), "DELETE", f"{D}/lans/3"),
     # NICs
     row("list_nics", lambda c: c.list_nics(DC, SRV), "GET", f"{S}/nics", depth(1)),
