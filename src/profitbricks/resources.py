@@ -246,6 +246,13 @@ class Snapshot(Resource):
     size: int | str | None = _prop("size", NOT_NONE, convert="int")
     location: str | None = _prop("location", NOT_NONE)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        # 4.x ran int(size) in the constructor (so snapshot.size read back as an int); only a
+        # missing size is allowed now, the API fills it in.
+        if self.size is not None:
+            self.size = int(self.size)
+
 
 @dataclass(repr=False, eq=False)
 class Group(Resource):

@@ -196,3 +196,10 @@ def test_firewall_rule_port_zero_or_empty_icmp_is_left_out_like_4x() -> None:
     assert resource_body(FirewallRule(protocol="ICMP", icmp_type="")) == {
         "properties": {"name": None, "protocol": "ICMP"}
     }
+
+
+def test_snapshot_size_is_an_int_as_4x_made_it() -> None:
+    assert Snapshot(name="s", size="10").size == 10
+    assert Snapshot(license_type="LINUX").size is None
+    with pytest.raises(ValueError, match="invalid literal"):
+        Snapshot(size="big")
