@@ -320,3 +320,37 @@ def test_attached_volumes_list_in_attach_order(api: Api) -> None:
     assert [i["properties"]["deviceNumber"] for i in items] == [1, 2]
     server = api.get(f"/datacenters/{dc}/servers/{srv}", depth=1).json
     assert server["properties"]["bootVolume"]["id"] == second
+
+
+# -- 9.4 Precedence ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query"),
+    [
+        ("GET", "/datacenters", "depth=abc"),
+        ("GET", "/datacenters/fake_id", "depth=1"),
+        ("POST", "/datacenters", "depth=-1"),
+        ("DELETE", "/datacenters", ""),
+        ("GET", "/no/such/route", ""),
+    ],
+)
+def test_authentication_comes_before_everything_else(
+    api: Api, method: str, path: str, query: str
+) -> None:
+    reply = api.call(
+        method, path, raw="{bad json", query=query, auth=("nobody@example.com", "wrong")
+    )
+    assert reply.status == 401
+    assert reply.json == {
+        "httpStatus": 401,
+        "messages": [{"errorCode": "315", "message": "Unauthorized"}],
+    }
+
+
+def test_invalid_depth_is_400_once_authenticated(api: Api) -> None:
+    reply = api.call("GET", "/datacenters", query="depth=abc&pretty=false")
+    assert reply.status == 400
+    assert reply.json["httpStatus"] == 400
+    assert "depth" in reply.message
+    assert "\n" not in reply.text  # pretty=false still honoured on the error

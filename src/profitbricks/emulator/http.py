@@ -433,19 +433,23 @@ def parse_body(raw: bytes, content_type: str, form: bool) -> Any:
         raise BadRequest("Malformed JSON in the request body: nested too deeply") from None
 
 
-def _query(qs: str) -> tuple[int, bool]:
+def _query(qs: str) -> tuple[int, bool, BadRequest | None]:
+    """(depth, pretty, the error of an invalid depth): the caller raises that error only after
+    authentication, which comes before everything else (WIRE.md 9.4)."""
     depth, pretty = 0, True
+    problem: BadRequest | None = None
     for name, value in parse_qsl(qs, keep_blank_values=True):
         if name == "depth":
             text = value.strip()
             if not text.isdigit():
-                raise BadRequest(
+                problem = BadRequest(
                     f"Query parameter 'depth' must be an integer >= 0, got {value[:20]!r}"
                 )
-            depth = min(int(text), 10)
+            else:
+                depth = min(int(text), 10)
         elif name == "pretty":
             pretty = value.strip().lower() not in ("false", "0", "no")
-    return depth, pretty
+    return depth, pretty, problem
 
 
 _clock_text: tuple[int, str] = (0, "")
@@ -612,8 +616,10 @@ class Emulator:
         qs: str = environ.get("QUERY_STRING", "")
         pretty = True
         try:
-            depth, pretty = _query(qs) if qs else (0, True)
+            depth, pretty, bad_query = _query(qs) if qs else (0, True, None)
             user = self._authenticate(environ.get("HTTP_AUTHORIZATION"))
+            if bad_query is not None:
+                raise bad_query
             rejection = self.controls.admit(user.email)
             if rejection is not None:
                 return self._send_rejection(start_response, rejection, pretty)
