@@ -354,3 +354,137 @@ def test_invalid_depth_is_400_once_authenticated(api: Api) -> None:
     assert reply.json["httpStatus"] == 400
     assert "depth" in reply.message
     assert "\n" not in reply.text  # pretty=false still honoured on the error
+
+
+# -- 2 Envelopes: user management shapes (2.1, 8.13-8.16, 9.4.5, 10) ------------------------------
+
+
+def _group(api: Api, name: str = "g") -> str:
+    return str(api.ok("POST", "/um/groups", {"properties": {"name": name}})["id"])
+
+
+def test_user_metadata_has_its_own_shape(api: Api) -> None:
+    users = api.get("/um/users", depth=1).json["items"]
+    owner = users[0]
+    assert list(owner) == ["id", "type", "href", "metadata", "properties", "entities"]
+    assert list(owner["metadata"]) == ["etag", "createdDate", "lastLogin"]
+    assert "password" not in owner["properties"]
+    assert owner["properties"]["secAuthActive"] is False
+    assert list(owner["entities"]) == ["owns", "groups"]
+
+
+def test_group_and_share_have_no_metadata(api: Api) -> None:
+    dc = api.datacenter()
+    grp = _group(api)
+    group = api.get(f"/um/groups/{grp}", depth=1).json
+    assert list(group) == ["id", "type", "href", "properties", "entities"]
+    assert list(group["entities"]) == ["users", "resources"]
+    api.ok("POST", f"/um/groups/{grp}/shares/{dc}", {"properties": {"editPrivilege": True}})
+    share = api.get(f"/um/groups/{grp}/shares/{dc}").json
+    assert share == {
+        "id": dc,
+        "type": "resource",
+        "href": f"{api.url}/um/groups/{grp}/shares/{dc}",
+        "properties": {"editPrivilege": True, "sharePrivilege": False},
+    }
+
+
+def test_um_resource_has_metadata_and_groups_but_no_properties(api: Api) -> None:
+    dc = api.datacenter()
+    grp = _group(api)
+    api.ok("POST", f"/um/groups/{grp}/shares/{dc}", {"properties": {}})
+    doc = api.get(f"/um/resources/datacenter/{dc}", depth=1).json
+    assert list(doc) == ["id", "type", "href", "metadata", "entities"]
+    assert doc["type"] == "datacenter"
+    assert doc["href"] == f"{api.url}/um/resources/datacenter/{dc}"
+    assert list(doc["metadata"]) == [
+        "createdDate",
+        "createdBy",
+        "etag",
+        "lastModifiedDate",
+        "lastModifiedBy",
+        "state",
+    ]
+    assert [g["id"] for g in doc["entities"]["groups"]["items"]] == [grp]
+
+
+def test_public_images_are_image_resources(api: Api) -> None:
+    listed = api.get("/um/resources/image", depth=0).json
+    assert listed["id"] == "resources"
+    assert any(i["id"] == UBUNTU_LAS for i in listed["items"])
+    assert all(i["type"] == "image" for i in listed["items"])
+    assert api.get(f"/um/resources/image/{UBUNTU_LAS}").status == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/um/resources/unknown"),
+        ("GET", "/um/resources/unknown/11111111-1111-4111-8111-111111111111"),
+        ("GET", "/um/resources/datacenter/11111111-1111-4111-8111-111111111111"),
+        ("GET", "/um/groups/{grp}/shares/11111111-1111-4111-8111-111111111111"),
+        ("POST", "/um/groups/{grp}/shares/11111111-1111-4111-8111-111111111111"),
+        ("GET", "/um/groups/11111111-1111-4111-8111-111111111111"),
+    ],
+)
+def test_um_unknown_type_or_id_is_404(api: Api, method: str, path: str) -> None:
+    grp = _group(api)
+    reply = api.call(method, path.format(grp=grp), {"properties": {}})
+    assert reply.status == 404
+    assert reply.json["messages"] == [{"errorCode": "309", "message": "Resource does not exist"}]
+
+
+def test_sharing_an_already_shared_resource_is_422(api: Api) -> None:
+    dc = api.datacenter()
+    grp = _group(api)
+    api.ok("POST", f"/um/groups/{grp}/shares/{dc}", {"properties": {"editPrivilege": True}})
+    again = api.call("POST", f"/um/groups/{grp}/shares/{dc}", {"properties": {}})
+    assert again.status == 422
+    assert again.json["httpStatus"] == 422
+
+
+def test_put_group_and_share_merge_the_given_properties(api: Api) -> None:
+    dc = api.datacenter()
+    created = api.ok(
+        "POST",
+        "/um/groups",
+        {"properties": {"name": "g", "reserveIp": True, "createSnapshot": True}},
+    )
+    grp = created["id"]
+    put = api.call(
+        "PUT", f"/um/groups/{grp}", {"properties": {"name": "g2", "createDataCenter": False}}
+    )
+    assert put.status == 202
+    assert "/requests/" in put.headers["Location"]
+    assert put.json["properties"] == {
+        "name": "g2",
+        "createDataCenter": False,
+        "createSnapshot": True,
+        "reserveIp": True,
+        "accessActivityLog": False,
+    }
+    api.ok("POST", f"/um/groups/{grp}/shares/{dc}", {"properties": {"editPrivilege": True}})
+    share = api.ok("PUT", f"/um/groups/{grp}/shares/{dc}", {"properties": {"sharePrivilege": True}})
+    assert share["properties"] == {"editPrivilege": True, "sharePrivilege": True}
+
+
+def test_add_group_user_echo_and_listing(api: Api) -> None:
+    grp = _group(api)
+    body = {
+        "properties": {
+            "firstname": "a",
+            "lastname": "b",
+            "email": "member@example.com",
+            "password": "pw12345678",
+        }
+    }
+    user = api.ok("POST", "/um/users", body)
+    reply = api.call("POST", f"/um/groups/{grp}/users", {"id": user["id"]})
+    assert reply.status == 202
+    assert "/requests/" in reply.headers["Location"]
+    assert reply.json["id"] == user["id"]
+    assert reply.json["type"] == "user"
+    listed = api.get(f"/um/groups/{grp}/users", depth=1).json
+    assert listed["id"] == f"{grp}/users"
+    assert [(i["id"], i["type"]) for i in listed["items"]] == [(user["id"], "user")]
+    assert listed["items"][0]["href"] == f"{api.url}/um/users/{user['id']}"
