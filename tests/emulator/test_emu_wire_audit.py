@@ -488,3 +488,102 @@ def test_add_group_user_echo_and_listing(api: Api) -> None:
     assert listed["id"] == f"{grp}/users"
     assert [(i["id"], i["type"]) for i in listed["items"]] == [(user["id"], "user")]
     assert listed["items"][0]["href"] == f"{api.url}/um/users/{user['id']}"
+
+
+# -- 2.3 Collections -----------------------------------------------------------------------------
+
+
+def _tree(api: Api) -> dict[str, str]:
+    """A data centre with one of everything; the ids by name."""
+    dc = api.datacenter()
+    srv = api.server(dc)
+    vol = api.volume(dc)
+    api.ok("POST", f"/datacenters/{dc}/servers/{srv}/volumes", {"id": vol})
+    images = api.get("/images", depth=1).json["items"]
+    cdrom = next(
+        i["id"]
+        for i in images
+        if i["properties"]["imageType"] == "CDROM" and i["properties"]["location"] == "us/las"
+    )
+    api.ok("POST", f"/datacenters/{dc}/servers/{srv}/cdroms", {"id": cdrom})
+    nic = api.ok("POST", f"/datacenters/{dc}/servers/{srv}/nics", {"properties": {"lan": 1}})["id"]
+    rule = api.ok(
+        "POST",
+        f"/datacenters/{dc}/servers/{srv}/nics/{nic}/firewallrules",
+        {"properties": {"protocol": "ANY"}},
+    )["id"]
+    lb = api.ok("POST", f"/datacenters/{dc}/loadbalancers", {"properties": {"name": "lb"}})["id"]
+    api.ok("POST", f"/datacenters/{dc}/loadbalancers/{lb}/balancednics", {"id": nic})
+    snap = api.ok("POST", f"/datacenters/{dc}/volumes/{vol}/create-snapshot")["id"]
+    ipb = api.ok("POST", "/ipblocks", {"properties": {"location": "us/las", "size": 1}})["id"]
+    grp = _group(api)
+    api.ok("POST", f"/um/groups/{grp}/shares/{dc}", {"properties": {}})
+    usr = api.get("/um/users").json["items"][0]["id"]
+    api.ok("POST", f"/um/groups/{grp}/users", {"id": usr})
+    return {
+        "dc": dc, "srv": srv, "vol": vol, "cdrom": cdrom, "nic": nic, "rule": rule, "lb": lb,
+        "snap": snap, "ipb": ipb, "grp": grp, "usr": usr,
+    }  # fmt: skip
+
+
+_D = "/datacenters/{dc}"
+_S = _D + "/servers/{srv}"
+COLLECTIONS = [
+    # (GET path, collection id, item type, canonical href of the known item)
+    ("/datacenters", "datacenters", "datacenter", _D),
+    (_D + "/servers", "{dc}/servers", "server", _S),
+    (_D + "/volumes", "{dc}/volumes", "volume", _D + "/volumes/{vol}"),
+    (_D + "/lans", "{dc}/lans", "lan", _D + "/lans/1"),
+    (_D + "/loadbalancers", "{dc}/loadbalancers", "loadbalancer", _D + "/loadbalancers/{lb}"),
+    (_S + "/volumes", "{srv}/volumes", "volume", _D + "/volumes/{vol}"),
+    (_S + "/cdroms", "{srv}/cdroms", "image", "/images/{cdrom}"),
+    (_S + "/nics", "{srv}/nics", "nic", _S + "/nics/{nic}"),
+    (_S + "/nics/{nic}/firewallrules", "{nic}/firewallrules", "firewall-rule",
+     _S + "/nics/{nic}/firewallrules/{rule}"),
+    (_D + "/lans/1/nics", "1/nics", "nic", _S + "/nics/{nic}"),
+    (_D + "/loadbalancers/{lb}/balancednics", "{lb}/balancednics", "nic", _S + "/nics/{nic}"),
+    ("/images", "images", "image", "/images/{cdrom}"),
+    ("/snapshots", "snapshots", "snapshot", "/snapshots/{snap}"),
+    ("/ipblocks", "ipblocks", "ipblock", "/ipblocks/{ipb}"),
+    ("/locations", "locations", "location", "/locations/us/las"),
+    ("/um/groups", "groups", "group", "/um/groups/{grp}"),
+    ("/um/users", "users", "user", "/um/users/{usr}"),
+    ("/um/groups/{grp}/users", "{grp}/users", "user", "/um/users/{usr}"),
+    ("/um/groups/{grp}/shares", "{grp}/shares", "resource", "/um/groups/{grp}/shares/{dc}"),
+    ("/um/resources", "resources", "datacenter", "/um/resources/datacenter/{dc}"),
+    ("/um/resources/datacenter", "resources", "datacenter", "/um/resources/datacenter/{dc}"),
+]  # fmt: skip
+
+
+def test_collection_table(api: Api) -> None:
+    ids = _tree(api)
+    for path, cid, item_type, href in COLLECTIONS:
+        for depth in (0, 1, 2):
+            doc = api.get(path.format(**ids), depth=depth).json
+            assert list(doc) == ["id", "type", "href", "items"], (path, depth)
+            assert doc["id"] == cid.format(**ids), path
+            assert doc["type"] == "collection"
+            assert doc["href"] == api.url + path.format(**ids)
+            wanted = api.url + href.format(**ids)
+            found = [i for i in doc["items"] if i["href"] == wanted]
+            assert len(found) == 1, (path, depth, wanted)
+            assert found[0]["type"] == item_type, path
+            if depth == 0:
+                assert list(found[0]) == ["id", "type", "href"], path
+            else:
+                # um resources have metadata but no properties; shares no metadata
+                assert len(found[0]) > 3, path
+
+
+def test_requests_collection_newest_first(api: Api) -> None:
+    first = api.call("POST", "/datacenters", {"properties": {"name": "a", "location": "us/las"}})
+    second = api.call("DELETE", f"/datacenters/{first.json['id']}")
+    doc = api.get("/requests", depth=0).json
+    assert list(doc) == ["id", "type", "href", "items"]
+    assert doc["id"] == "requests"
+    assert [i["id"] for i in doc["items"]] == [second.request_id, first.request_id]
+    assert doc["items"][0] == {
+        "id": second.request_id,
+        "type": "request",
+        "href": f"{api.url}/requests/{second.request_id}",
+    }
