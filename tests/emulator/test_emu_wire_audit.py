@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -587,3 +588,167 @@ def test_requests_collection_newest_first(api: Api) -> None:
         "type": "request",
         "href": f"{api.url}/requests/{second.request_id}",
     }
+
+
+# -- 1 Query parameters, 5.1 Location, OPERATIONS.md 1.1 content types -----------------------------
+
+LOCATION_RE = r"/requests/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/status"
+
+
+def _mutations(api: Api) -> list[tuple[str, str, Any, str | None, bool]]:
+    """(method, path, body, content type, reply has a body) for every kind of 202 call."""
+    ids = _tree(api)
+    dc, srv, vol, nic, lb, grp = (ids[k] for k in ("dc", "srv", "vol", "nic", "lb", "grp"))
+    extra_vol = api.volume(dc)
+    extra_nic = api.ok("POST", f"/datacenters/{dc}/servers/{srv}/nics", {"properties": {"lan": 1}})
+    user = api.ok(
+        "POST",
+        "/um/users",
+        {
+            "properties": {
+                "firstname": "a",
+                "lastname": "b",
+                "email": "m@e.test",
+                "password": "x" * 8,
+            }
+        },
+    )["id"]
+    form = "application/x-www-form-urlencoded"
+    s = f"/datacenters/{dc}/servers/{srv}"
+    return [
+        ("POST", "/datacenters", {"properties": {"name": "n", "location": "de/fra"}}, None, True),
+        ("PATCH", f"/datacenters/{dc}", {"name": "renamed"}, "application/json", True),
+        ("POST", f"{s}/volumes", {"id": extra_vol}, None, True),
+        ("POST", f"{s}/stop", None, form, False),
+        ("POST", f"{s}/start", None, None, False),
+        ("POST", f"{s}/reboot", "{}", form + "; charset=UTF-8", False),
+        ("POST", f"/datacenters/{dc}/volumes/{vol}/create-snapshot", "name=x", form, True),
+        (
+            "POST",
+            f"/datacenters/{dc}/volumes/{vol}/restore-snapshot",
+            f"snapshotId={ids['snap']}",
+            form,
+            False,
+        ),
+        ("POST", f"/datacenters/{dc}/loadbalancers/{lb}/balancednics", {"id": extra_nic["id"]},
+         None, True),
+        ("POST", f"/um/groups/{grp}/shares/{ids['ipb']}", {"properties": {}}, None, True),
+        ("PUT", f"/um/groups/{grp}/shares/{ids['ipb']}", {"properties": {}}, None, True),
+        ("POST", f"/um/groups/{grp}/users", {"id": user}, None, True),
+        ("PUT", f"/um/users/{user}", {"properties": {"lastname": "c"}}, None, True),
+        ("DELETE", f"/um/groups/{grp}/users/{user}", None, "application/json", False),
+        ("DELETE", f"{s}/nics/{nic}", None, None, False),
+        ("DELETE", f"/datacenters/{dc}", None, "application/json", False),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", ["", "depth=2&pretty=true", "pretty=false&depth=5"])
+def test_every_202_has_location_and_accepts_depth_and_pretty(api: Api, query: str) -> None:
+    for method, path, body, content_type, has_body in _mutations(api):
+        raw = body if isinstance(body, str) else None
+        reply = api.call(
+            method,
+            path,
+            None if raw is not None else body,
+            raw=raw,
+            query=query,
+            content_type=content_type,
+        )
+        assert reply.status == 202, (method, path, reply.text[:200])
+        assert re.fullmatch(re.escape(api.url) + LOCATION_RE, reply.headers["Location"])
+        assert api.status(reply) == "DONE"
+        if has_body:
+            assert reply.json["id"], (method, path)
+            assert ("\n" in reply.text) is ("pretty=false" not in query), (method, path)
+        else:
+            assert reply.text == "", (method, path)
+
+
+def test_get_replies_have_no_location(api: Api) -> None:
+    dc = api.datacenter()
+    for path in ("/datacenters", f"/datacenters/{dc}", "/locations", "/contracts", "/requests"):
+        reply = api.get(path)
+        assert reply.status == 200
+        assert "Location" not in reply.headers
+
+
+JSON_TYPES = [
+    None,
+    "application/json",
+    "application/json; charset=UTF-8",
+    "application/vnd.profitbricks.resource+json",
+    "application/vnd.profitbricks.partial-properties+json",
+]
+
+
+@pytest.mark.parametrize("content_type", JSON_TYPES)
+def test_json_routes_accept_every_content_type_variant(api: Api, content_type: str | None) -> None:
+    created = api.call(
+        "POST",
+        "/datacenters",
+        {"properties": {"name": "ct", "location": "us/las"}},
+        content_type=content_type,
+    )
+    assert created.status == 202, created.text
+    dc = created.json["id"]
+    patched = api.call("PATCH", f"/datacenters/{dc}", {"name": "ct2"}, content_type=content_type)
+    assert patched.status == 202, patched.text
+    assert patched.json["properties"]["name"] == "ct2"
+    grp = api.call(
+        "POST", "/um/groups", {"properties": {"name": "ct"}}, content_type=content_type
+    ).json["id"]
+    put = api.call(
+        "PUT", f"/um/groups/{grp}", {"properties": {"name": "ct3"}}, content_type=content_type
+    )
+    assert put.status == 202
+    assert put.json["properties"]["name"] == "ct3"
+
+
+@pytest.mark.parametrize("action", ["start", "stop", "reboot"])
+@pytest.mark.parametrize(
+    ("content_type", "raw"),
+    [
+        (None, None),
+        (None, ""),
+        ("application/x-www-form-urlencoded", ""),
+        ("application/x-www-form-urlencoded; charset=UTF-8", "{}"),
+        ("application/json", "{}"),
+    ],
+)
+def test_power_actions_ignore_body_and_content_type(
+    api: Api, action: str, content_type: str | None, raw: str | None
+) -> None:
+    dc, srv = _server_in(api)
+    reply = api.call(
+        "POST", f"/datacenters/{dc}/servers/{srv}/{action}", raw=raw, content_type=content_type
+    )
+    assert reply.status == 202, reply.text
+    assert reply.text == ""
+    assert api.status(reply) == "DONE"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "raw"),
+    [
+        ("application/x-www-form-urlencoded", "name=snap&description=d"),
+        ("application/x-www-form-urlencoded; charset=UTF-8", "name=snap&description=d"),
+        (None, "name=snap&description=d"),
+        ("application/json", '{"name": "snap", "description": "d"}'),
+        (None, '{"name": "snap", "description": "d"}'),
+    ],
+)
+def test_create_snapshot_accepts_form_or_no_content_type(
+    api: Api, content_type: str | None, raw: str
+) -> None:
+    dc = api.datacenter()
+    vol = api.volume(dc)
+    reply = api.call(
+        "POST",
+        f"/datacenters/{dc}/volumes/{vol}/create-snapshot",
+        raw=raw,
+        content_type=content_type,
+    )
+    assert reply.status == 202, reply.text
+    assert reply.json["type"] == "snapshot"
+    assert reply.json["properties"]["name"] == "snap"
+    assert reply.json["properties"]["description"] == "d"
