@@ -752,3 +752,185 @@ def test_create_snapshot_accepts_form_or_no_content_type(
     assert reply.json["type"] == "snapshot"
     assert reply.json["properties"]["name"] == "snap"
     assert reply.json["properties"]["description"] == "d"
+
+
+# -- 6 Requests and request status ---------------------------------------------------------------
+
+
+def test_request_record_of_a_delete(api: Api) -> None:
+    dc = api.datacenter()
+    reply = api.call("DELETE", f"/datacenters/{dc}", query="depth=1&pretty=false")
+    record = api.get(f"/requests/{reply.request_id}").json
+    assert list(record) == ["id", "type", "href", "metadata", "properties"]
+    assert record["metadata"]["requestStatus"] == {
+        "id": f"{reply.request_id}/status",
+        "type": "request-status",
+        "href": f"{api.url}/requests/{reply.request_id}/status",
+    }
+    props = record["properties"]
+    assert list(props) == ["method", "headers", "body", "url"]
+    assert props["method"] == "DELETE"
+    assert props["body"] is None
+    assert props["url"] == f"{api.url}/datacenters/{dc}?depth=1&pretty=false"
+    assert all(name == name.lower() for name in props["headers"])
+    status = api.get(f"/requests/{reply.request_id}/status").json["metadata"]
+    assert status["targets"] == [
+        {
+            "target": {"id": dc, "type": "datacenter", "href": f"{api.url}/datacenters/{dc}"},
+            "status": "DONE",
+        }
+    ]
+
+
+def test_request_status_lifecycle_messages(api: Api, emulator: Any) -> None:
+    emulator.configure(progression="polls:2")
+    reply = api.call("POST", "/datacenters", {"properties": {"name": "a", "location": "us/las"}})
+    record = api.get(f"/requests/{reply.request_id}", depth=1).json
+    pending = record["metadata"]["requestStatus"]["metadata"]
+    assert pending["status"] in ("QUEUED", "RUNNING")
+    assert pending["message"]
+    assert pending["targets"][0]["status"] == pending["status"]
+    seen = []
+    for _ in range(3):
+        meta = api.get(f"/requests/{reply.request_id}/status").json["metadata"]
+        seen.append(meta["status"])
+        if meta["status"] == "DONE":
+            assert meta["message"] == "Request has been successfully executed"
+            assert meta["targets"][0]["status"] == "DONE"
+            break
+    assert seen[-1] == "DONE"
+    assert set(seen) <= {"QUEUED", "RUNNING", "DONE"}
+
+
+def test_request_status_failed_has_a_message(api: Api, emulator: Any) -> None:
+    emulator.configure(fail_probability=1.0)
+    reply = api.call("POST", "/datacenters", {"properties": {"name": "a", "location": "us/las"}})
+    meta = api.get(f"/requests/{reply.request_id}/status").json["metadata"]
+    assert meta["status"] == "FAILED"
+    assert meta["message"]
+    assert meta["targets"][0]["status"] == "FAILED"
+
+
+def test_hrefs_and_location_use_the_public_url() -> None:
+    from profitbricks.emulator.testing import running_emulator
+
+    public = "https://api.example.test/cloudapi/v4"
+    with running_emulator(public_url=public) as emu:
+        api = Api(emu, emu.username, emu.password)
+        try:
+            reply = api.call(
+                "POST", "/datacenters", {"properties": {"name": "a", "location": "us/las"}}
+            )
+            assert reply.headers["Location"].startswith(public + "/requests/")
+            dc = reply.json["id"]
+            assert reply.json["href"] == f"{public}/datacenters/{dc}"
+            doc = api.get(f"/datacenters/{dc}").json
+            assert doc["entities"]["servers"]["href"] == f"{public}/datacenters/{dc}/servers"
+            record = api.get(f"/requests/{reply.request_id}").json
+            assert record["href"] == f"{public}/requests/{reply.request_id}"
+            assert record["properties"]["url"] == f"{public}/datacenters?pretty=false"
+            status = api.get(f"/requests/{reply.request_id}/status").json
+            assert status["metadata"]["targets"][0]["target"]["href"] == doc["href"]
+        finally:
+            api.pool.clear()
+
+
+# -- 12 Observed behaviour worth matching --------------------------------------------------------
+
+
+def test_locations_are_the_four_of_v4(api: Api) -> None:
+    for depth in (0, 1):
+        doc = api.get("/locations", depth=depth).json
+        assert len(doc) == 4
+        assert {i["id"] for i in doc["items"]} == {"us/las", "us/ewr", "de/fra", "de/fkb"}
+    names = {i["id"]: i["properties"]["name"] for i in api.get("/locations", depth=1).json["items"]}
+    assert names == {
+        "us/las": "lasvegas",
+        "us/ewr": "newark",
+        "de/fra": "frankfurt",
+        "de/fkb": "karlsruhe",
+    }
+
+
+def test_nic_with_lan_one_in_a_fresh_datacenter(api: Api) -> None:
+    dc, srv = _server_in(api)
+    assert api.get(f"/datacenters/{dc}/lans/0").status == 404
+    nic = api.ok("POST", f"/datacenters/{dc}/servers/{srv}/nics", {"properties": {"lan": 1}})
+    lans = api.get(f"/datacenters/{dc}/lans", depth=0).json["items"]
+    assert [lan["id"] for lan in lans] == ["1"]
+    got = api.get(f"/datacenters/{dc}/servers/{srv}/nics/{nic['id']}").json["properties"]
+    assert got["lan"] == 1
+    assert got["nat"] is False
+    assert got["dhcp"] is True
+    assert got["firewallActive"] is False
+    assert got["ips"]
+    assert re.fullmatch(r"02:01(:[0-9a-f]{2}){4}", got["mac"])
+    assert api.get(f"/datacenters/{dc}/lans/0").status == 404
+
+
+def test_server_from_public_image_with_password_and_ssh_key(api: Api) -> None:
+    dc = api.datacenter()
+    body = {
+        "properties": {"name": "web", "cores": 1, "ram": 1024},
+        "entities": {
+            "volumes": {
+                "items": [
+                    {
+                        "properties": {
+                            "name": "system",
+                            "size": 5,
+                            "image": UBUNTU_LAS,
+                            "imagePassword": "secretpassword123",
+                            "sshKeys": ["ssh-rsa AAAAB3NzaC1"],
+                        }
+                    }
+                ]
+            },
+            "nics": {"items": [{"properties": {"name": "nic", "lan": 1}}]},
+        },
+    }
+    echo = api.ok("POST", f"/datacenters/{dc}/servers", body)
+    volume_echo = echo["entities"]["volumes"]["items"][0]["properties"]
+    assert volume_echo["imagePassword"] == "secretpassword123"
+    assert volume_echo["sshKeys"] == ["ssh-rsa AAAAB3NzaC1"]
+    server = api.get(f"/datacenters/{dc}/servers/{echo['id']}", depth=1).json
+    assert server["properties"]["vmState"] == "RUNNING"
+    assert len(server["entities"]["volumes"]["items"]) >= 1
+    assert len(server["entities"]["nics"]["items"]) >= 1
+    vol = server["entities"]["volumes"]["items"][0]["id"]
+    got = api.get(f"/datacenters/{dc}/volumes/{vol}").json["properties"]
+    assert got["licenceType"] == "LINUX"  # inherited from the image
+    assert got["imagePassword"] is None
+    assert got["sshKeys"] is None
+    assert got["image"] == UBUNTU_LAS
+
+
+def test_public_image_catalogue_types(api: Api) -> None:
+    items = api.get("/images", depth=1).json["items"]
+    assert {i["properties"]["imageType"] for i in items} == {"HDD", "CDROM"}
+    for item in items:
+        assert list(item) == ["id", "type", "href", "metadata", "properties"]
+        props = item["properties"]
+        assert props["description"] is None
+        assert type(props["size"]) is float
+        assert props["size"] > 0
+        assert isinstance(props["imageAliases"], list)
+        assert props["public"] is True
+        assert all(type(props[flag]) is bool for flag in HOT_PLUG)
+        assert item["metadata"]["state"] == "AVAILABLE"
+
+
+def test_user_create_echo_and_get(api: Api) -> None:
+    body = {
+        "properties": {
+            "firstname": "a",
+            "lastname": "b",
+            "email": "sec@example.com",
+            "password": "pw12345678",
+        }
+    }
+    echo = api.ok("POST", "/um/users", body)
+    assert echo["properties"]["forceSecAuth"] is False
+    got = api.get(f"/um/users/{echo['id']}").json
+    assert got["properties"]["secAuthActive"] is False
+    assert "password" not in got["properties"]
