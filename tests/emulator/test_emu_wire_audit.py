@@ -934,3 +934,62 @@ def test_user_create_echo_and_get(api: Api) -> None:
     got = api.get(f"/um/users/{echo['id']}").json
     assert got["properties"]["secAuthActive"] is False
     assert "password" not in got["properties"]
+
+
+# -- 4 Embedded references -----------------------------------------------------------------------
+
+
+def _cdrom_las(api: Api) -> str:
+    items = api.get("/images", depth=1).json["items"]
+    return str(
+        next(
+            i["id"]
+            for i in items
+            if i["properties"]["imageType"] == "CDROM" and i["properties"]["location"] == "us/las"
+        )
+    )
+
+
+def test_boot_devices_accept_bare_ids_and_exclude_each_other(api: Api) -> None:
+    dc = api.datacenter()
+    cdrom = _cdrom_las(api)
+    echo = api.ok(
+        "POST",
+        f"/datacenters/{dc}/servers",
+        {"properties": {"name": "s", "cores": 1, "ram": 1024, "bootCdrom": cdrom}},
+    )
+    srv = echo["id"]
+    path = f"/datacenters/{dc}/servers/{srv}"
+    got = api.get(path, depth=0).json["properties"]
+    assert got["bootCdrom"] == {"id": cdrom, "type": "image", "href": f"{api.url}/images/{cdrom}"}
+    assert got["bootVolume"] is None
+    vol = api.volume(dc)
+    api.ok("POST", f"{path}/volumes", {"id": vol})
+    api.ok("PATCH", path, {"bootVolume": vol})  # bare string, as libcloud sends it
+    got = api.get(path, depth=1).json["properties"]
+    assert got["bootCdrom"] is None
+    assert got["bootVolume"]["id"] == vol
+    assert got["bootVolume"]["properties"]["size"] == 10  # full object at depth >= 1
+    api.ok("PATCH", path, {"bootCdrom": {"id": cdrom}})
+    got = api.get(path).json["properties"]
+    assert got["bootVolume"] is None
+    assert got["bootCdrom"]["id"] == cdrom
+
+
+def test_depth_table_boot_cdrom_and_cdrom_items(api: Api) -> None:
+    dc = api.datacenter()
+    cdrom = _cdrom_las(api)
+    api.ok(
+        "POST",
+        f"/datacenters/{dc}/servers",
+        {"properties": {"name": "s", "cores": 1, "ram": 1024, "bootCdrom": {"id": cdrom}}},
+    )
+    d2 = api.get(f"/datacenters/{dc}", depth=2).json["entities"]["servers"]["items"][0]
+    assert list(d2["properties"]["bootCdrom"]) == ["id", "type", "href"]
+    assert "items" not in d2["entities"]["cdroms"]
+    d3 = api.get(f"/datacenters/{dc}", depth=3).json["entities"]["servers"]["items"][0]
+    assert d3["properties"]["bootCdrom"]["properties"]["imageType"] == "CDROM"
+    assert [list(i) for i in d3["entities"]["cdroms"]["items"]] == [["id", "type", "href"]]
+    d4 = api.get(f"/datacenters/{dc}", depth=4).json["entities"]["servers"]["items"][0]
+    assert d4["entities"]["cdroms"]["items"][0]["properties"]["imageType"] == "CDROM"
+    assert "entities" not in d4["entities"]["cdroms"]["items"][0]
