@@ -993,3 +993,19 @@ def test_depth_table_boot_cdrom_and_cdrom_items(api: Api) -> None:
     d4 = api.get(f"/datacenters/{dc}", depth=4).json["entities"]["servers"]["items"][0]
     assert d4["entities"]["cdroms"]["items"][0]["properties"]["imageType"] == "CDROM"
     assert "entities" not in d4["entities"]["cdroms"]["items"][0]
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_request_listing_carries_each_status_from_depth_1(api: Api, depth: int) -> None:
+    api.datacenter()
+    items = api.get("/requests", depth=depth).json["items"]
+    status = items[0]["metadata"]["requestStatus"]
+    assert list(status) == ["id", "type", "href", "metadata"]
+    assert status["metadata"]["status"] == "DONE"
+    assert status["metadata"]["message"] == "Request has been successfully executed"
+
+
+def test_request_listing_at_depth_0_lists_references(api: Api) -> None:
+    api.datacenter()
+    items = api.get("/requests", depth=0).json["items"]
+    assert list(items[0]) == ["id", "type", "href"]

@@ -30,7 +30,9 @@ def _find(call: Call, request_id: str) -> Request:
 def list_requests(call: Call) -> Result:
     """``GET /requests``: newest first."""
     items = [r for r in reversed(call.log.requests.values()) if _visible(call, r)]
-    d = call.depth - 1
+    # Items in full (depth >= 1) carry their status with its metadata: a recorded v4 listing at
+    # the SDK's default depth 1 shows it filled, and deeper listings showed no more detail.
+    d = max(call.depth - 1, 1) if call.depth >= 1 else -1
     return Result(
         {
             "id": "requests",
