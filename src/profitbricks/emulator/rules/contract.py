@@ -76,6 +76,9 @@ def check(c: Contract, demand: Demand, at: str = "(root).properties") -> None:
             f"{c.datacenter_limit} data centers",
             at=at,
         )
+    if not (demand.cores or demand.ram or demand.hdd or demand.ssd or demand.ips):
+        # Creates that claim nothing countable (LANs, NICs, ...) skip the usage scan.
+        return
     used = usage(c)
     lim = c.limits
     checks = (

@@ -16,7 +16,7 @@ from ..render import EchoNode
 from ..requests import Request
 from ..state import FirewallRule, Nic
 from .base import Call, Result, find_nic, need_edit, touch_datacenter
-from .plan import Plan, Spec
+from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
     Field,
     check_fields,
@@ -138,13 +138,9 @@ def get_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_id:
 def create_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     """``POST …/nics/{nic}/firewallrules``."""
     dc, _, nic = find_nic(call, dc_id, srv_id, nic_id)
-    need_edit(call, dc)
-    spec = prepare(call, Plan.for_datacenter(dc), call.payload(), "(root)")
-    request = call.open_request()
-    node = build(call, nic, spec, request)
-    call.log.target(request, nic, listed=False)
-    touch_datacenter(call, request, dc)
-    return Result(render.echo(node, call.echo_view()), request)
+    return create_in_datacenter(
+        call, dc, prepare, lambda spec, req: build(call, nic, spec, req), parent=nic
+    )
 
 
 def update_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_id: str) -> Result:

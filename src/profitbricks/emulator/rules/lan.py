@@ -15,7 +15,7 @@ from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, Lan
 from .base import Call, Result, find_datacenter, find_lan, need_edit, touch_datacenter
-from .plan import Plan, Spec
+from .plan import Plan, Spec, create_in_datacenter
 from .validators import Field, boolean, check_fields, entity_items, patch_body, split_body, string
 
 __all__ = [
@@ -203,12 +203,7 @@ def get_lan_member(call: Call, dc_id: str, lan_id: str, nic_id: str) -> Result:
 def create_lan(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/lans``."""
     dc = find_datacenter(call, dc_id)
-    need_edit(call, dc)
-    spec = prepare(call, Plan.for_datacenter(dc), call.payload(), "(root)")
-    request = call.open_request()
-    node = build(call, dc, spec, request)
-    touch_datacenter(call, request, dc)
-    return Result(render.echo(node, call.echo_view()), request)
+    return create_in_datacenter(call, dc, prepare, lambda spec, req: build(call, dc, spec, req))
 
 
 def update_lan(call: Call, dc_id: str, lan_id: str) -> Result:

@@ -23,7 +23,7 @@ from .base import (
     touch_datacenter,
 )
 from .ipblock import allocate_public
-from .plan import Plan, Spec
+from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
     Field,
     boolean,
@@ -146,12 +146,7 @@ def get_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
 def create_loadbalancer(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/loadbalancers``."""
     dc = find_datacenter(call, dc_id)
-    need_edit(call, dc)
-    spec = prepare(call, Plan.for_datacenter(dc), call.payload(), "(root)")
-    request = call.open_request()
-    node = build(call, dc, spec, request)
-    touch_datacenter(call, request, dc)
-    return Result(render.echo(node, call.echo_view()), request)
+    return create_in_datacenter(call, dc, prepare, lambda spec, req: build(call, dc, spec, req))
 
 
 def update_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:

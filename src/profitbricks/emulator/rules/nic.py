@@ -21,7 +21,7 @@ from . import firewall
 from . import lan as lan_rules
 from .base import Call, Result, find_nic, find_server, need_edit, touch_datacenter
 from .ipblock import allocate_public
-from .plan import Plan, Spec
+from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
     Field,
     boolean,
@@ -202,13 +202,9 @@ def get_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
 def create_nic(call: Call, dc_id: str, srv_id: str) -> Result:
     """``POST /datacenters/{dc}/servers/{srv}/nics``."""
     dc, server = find_server(call, dc_id, srv_id)
-    need_edit(call, dc)
-    spec = prepare(call, Plan.for_datacenter(dc), call.payload(), "(root)")
-    request = call.open_request()
-    node = build(call, dc, server, spec, request)
-    call.log.target(request, server, listed=False)
-    touch_datacenter(call, request, dc)
-    return Result(render.echo(node, call.echo_view()), request)
+    return create_in_datacenter(
+        call, dc, prepare, lambda spec, req: build(call, dc, server, spec, req), parent=server
+    )
 
 
 def update_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:

@@ -5,18 +5,24 @@ firewall rules) is one request and must be all-or-nothing. Each resource module 
 ``prepare`` step that validates its part of the body against the :class:`Plan` (the target data
 centre as it will be, the resources claimed so far, the extra usage for the contract limits)
 and returns a :class:`Spec`, and a ``build`` step that creates records from specs that are
-known to be valid.
+known to be valid. :func:`create_in_datacenter` runs the two steps for a create inside a data
+centre.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..state import Datacenter
-from .contract import Demand
+from .. import render
+from ..render import EchoNode
+from ..requests import Request
+from ..state import Datacenter, Resource
+from .base import Call, Result, need_edit, touch_datacenter
+from .contract import Demand, check
 
-__all__ = ["Plan", "Spec"]
+__all__ = ["Plan", "Spec", "create_in_datacenter"]
 
 
 @dataclass(eq=False, slots=True)
@@ -47,3 +53,29 @@ class Plan:
             dc=dc,
             lan_ids={int(lan_id) for lan_id in dc.lans},
         )
+
+
+def create_in_datacenter(
+    call: Call,
+    dc: Datacenter,
+    prepare: Callable[[Call, Plan, Any, str], Spec],
+    build: Callable[[Spec, Request], EchoNode],
+    parent: Resource | None = None,
+) -> Result:
+    """Create what the body of ``call`` describes in ``dc``, as one request: the echo and it.
+
+    ``prepare`` validates the whole body and ``build`` creates the records from its spec;
+    ``parent`` (the server of a NIC, the NIC of a firewall rule) is busy with the request too.
+    Raises ``Forbidden`` without edit rights and ``Invalid`` for a bad body or a contract limit,
+    in both cases before anything changes.
+    """
+    need_edit(call, dc)
+    plan = Plan.for_datacenter(dc)
+    spec = prepare(call, plan, call.payload(), "(root)")
+    check(call.contract, plan.demand)
+    request = call.open_request()
+    node = build(spec, request)
+    if parent is not None:
+        call.log.target(request, parent, listed=False)
+    touch_datacenter(call, request, dc)
+    return Result(render.echo(node, call.echo_view()), request)

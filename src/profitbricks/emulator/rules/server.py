@@ -29,7 +29,7 @@ from .base import (
     visible,
 )
 from .contract import Demand, check
-from .plan import Plan, Spec
+from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
     Field,
     check_fields,
@@ -292,14 +292,7 @@ def get_server(call: Call, dc_id: str, srv_id: str) -> Result:
 def create_server(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/servers``: one request for the server and what it carries."""
     dc = find_datacenter(call, dc_id)
-    need_edit(call, dc)
-    plan = Plan.for_datacenter(dc)
-    spec = prepare(call, plan, call.payload(), "(root)")
-    check(call.contract, plan.demand)
-    request = call.open_request()
-    node = build(call, dc, spec, request)
-    touch_datacenter(call, request, dc)
-    return Result(render.echo(node, call.echo_view()), request)
+    return create_in_datacenter(call, dc, prepare, lambda spec, req: build(call, dc, spec, req))
 
 
 def update_server(call: Call, dc_id: str, srv_id: str) -> Result:

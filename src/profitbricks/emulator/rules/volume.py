@@ -30,7 +30,7 @@ from .base import (
     visible,
 )
 from .contract import Demand, check
-from .plan import Plan, Spec
+from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
     Field,
     boolean,
@@ -278,14 +278,7 @@ def get_volume(call: Call, dc_id: str, volume_id: str) -> Result:
 def create_volume(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/volumes``: a new, unattached volume."""
     dc = find_datacenter(call, dc_id)
-    need_edit(call, dc)
-    plan = Plan.for_datacenter(dc)
-    spec = prepare(call, plan, call.payload(), "(root)")
-    check(call.contract, plan.demand)
-    request = call.open_request()
-    node = build(call, dc, spec, request)
-    touch_datacenter(call, request, dc)
-    return Result(render.echo(node, call.echo_view()), request)
+    return create_in_datacenter(call, dc, prepare, lambda spec, req: build(call, dc, spec, req))
 
 
 def update_volume(call: Call, dc_id: str, volume_id: str) -> Result:
