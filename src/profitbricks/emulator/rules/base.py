@@ -10,9 +10,9 @@ foreign ids look exactly like missing ones); :func:`need_edit` turns a read-only
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import Forbidden, NotFound
 from ..render import View
@@ -39,6 +39,7 @@ __all__ = [
     "READ",
     "Call",
     "Result",
+    "child",
     "find_datacenter",
     "find_lan",
     "find_loadbalancer",
@@ -46,11 +47,15 @@ __all__ = [
     "find_server",
     "find_volume",
     "has_privilege",
+    "member",
     "need_edit",
     "rights",
 ]
 
 NONE, READ, EDIT = 0, 1, 2
+
+_T = TypeVar("_T")
+_R = TypeVar("_R", bound=Resource)
 
 _SECRET_VALUE = re.compile(r'("(?:password|imagePassword)"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)')
 _SECRET_FORM = re.compile(r"((?:^|&)(?:password|imagePassword)=)[^&]*")
@@ -172,6 +177,22 @@ def need_privilege(call: Call, name: str, action: str) -> None:
         raise Forbidden(f"Access denied: the user may not {action} (group privilege '{name}')")
 
 
+def child(records: Mapping[str, _T], record_id: str) -> _T:
+    """``records[record_id]``; :class:`NotFound` when there is no such entry."""
+    record = records.get(record_id)
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def member(records: Iterable[_R], record_id: str) -> _R:
+    """The record of ``records`` whose id is ``record_id``; :class:`NotFound` when none is."""
+    for record in records:
+        if record.id == record_id:
+            return record
+    raise NotFound()
+
+
 def find_datacenter(call: Call, dc_id: str) -> Datacenter:
     dc = call.contract.datacenters.get(dc_id)
     if dc is None or not visible(call, dc):
@@ -181,42 +202,27 @@ def find_datacenter(call: Call, dc_id: str) -> Datacenter:
 
 def find_server(call: Call, dc_id: str, server_id: str) -> tuple[Datacenter, Server]:
     dc = find_datacenter(call, dc_id)
-    server = dc.servers.get(server_id)
-    if server is None:
-        raise NotFound()
-    return dc, server
+    return dc, child(dc.servers, server_id)
 
 
 def find_volume(call: Call, dc_id: str, volume_id: str) -> tuple[Datacenter, Volume]:
     dc = find_datacenter(call, dc_id)
-    volume = dc.volumes.get(volume_id)
-    if volume is None:
-        raise NotFound()
-    return dc, volume
+    return dc, child(dc.volumes, volume_id)
 
 
 def find_nic(call: Call, dc_id: str, server_id: str, nic_id: str) -> tuple[Datacenter, Server, Nic]:
     dc, server = find_server(call, dc_id, server_id)
-    nic = server.nics.get(nic_id)
-    if nic is None:
-        raise NotFound()
-    return dc, server, nic
+    return dc, server, child(server.nics, nic_id)
 
 
 def find_lan(call: Call, dc_id: str, lan_id: str) -> tuple[Datacenter, Lan]:
     dc = find_datacenter(call, dc_id)
-    lan = dc.lans.get(lan_id)
-    if lan is None:
-        raise NotFound()
-    return dc, lan
+    return dc, child(dc.lans, lan_id)
 
 
 def find_loadbalancer(call: Call, dc_id: str, lb_id: str) -> tuple[Datacenter, LoadBalancer]:
     dc = find_datacenter(call, dc_id)
-    lb = dc.loadbalancers.get(lb_id)
-    if lb is None:
-        raise NotFound()
-    return dc, lb
+    return dc, child(dc.loadbalancers, lb_id)
 
 
 def find_image(call: Call, image_id: str) -> Image:

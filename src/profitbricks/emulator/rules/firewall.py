@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import render
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import FirewallRule, Nic
-from .base import Call, Result, find_nic, need_edit, touch_datacenter
+from .base import Call, Result, child, find_nic, need_edit, touch_datacenter
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
     Field,
@@ -112,10 +112,7 @@ def _find(
     call: Call, dc_id: str, srv_id: str, nic_id: str, rule_id: str
 ) -> tuple[Any, Nic, FirewallRule]:
     dc, _, nic = find_nic(call, dc_id, srv_id, nic_id)
-    rule = nic.rules.get(rule_id)
-    if rule is None:
-        raise NotFound()
-    return dc, nic, rule
+    return dc, nic, child(nic.rules, rule_id)
 
 
 def list_firewall_rules(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:

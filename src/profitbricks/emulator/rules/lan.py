@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import render
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, Lan
-from .base import Call, Result, find_datacenter, find_lan, need_edit, touch_datacenter
+from .base import Call, Result, find_datacenter, find_lan, member, need_edit, touch_datacenter
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import Field, boolean, check_fields, entity_items, patch_body, split_body, string
 
@@ -194,10 +194,8 @@ def list_lan_members(call: Call, dc_id: str, lan_id: str) -> Result:
 def get_lan_member(call: Call, dc_id: str, lan_id: str, nic_id: str) -> Result:
     """``GET /datacenters/{dc}/lans/{lan}/nics/{nic}``."""
     _, lan = find_lan(call, dc_id, lan_id)
-    for nic in render.lan_nics(lan):
-        if nic.id == nic_id:
-            return Result(render.resource(nic, call.depth, call.view))
-    raise NotFound()
+    nic = member(render.lan_nics(lan), nic_id)
+    return Result(render.resource(nic, call.depth, call.view))
 
 
 def create_lan(call: Call, dc_id: str) -> Result:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import render
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, LoadBalancer, Nic
@@ -19,6 +19,7 @@ from .base import (
     Result,
     find_datacenter,
     find_loadbalancer,
+    member,
     need_edit,
     touch_datacenter,
 )
@@ -192,17 +193,10 @@ def list_balanced_nics(call: Call, dc_id: str, lb_id: str) -> Result:
     return Result(render.collection(lb.id + "/balancednics", href, lb.nics, call.depth, call.view))
 
 
-def _member(lb: LoadBalancer, nic_id: str) -> Nic:
-    for nic in lb.nics:
-        if nic.id == nic_id:
-            return nic
-    raise NotFound()
-
-
 def get_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Result:
     """``GET …/loadbalancers/{lb}/balancednics/{nic}``."""
     _, lb = find_loadbalancer(call, dc_id, lb_id)
-    return Result(render.resource(_member(lb, nic_id), call.depth, call.view))
+    return Result(render.resource(member(lb.nics, nic_id), call.depth, call.view))
 
 
 def add_balanced_nic(call: Call, dc_id: str, lb_id: str) -> Result:
@@ -230,7 +224,7 @@ def remove_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Resu
     """``DELETE …/loadbalancers/{lb}/balancednics/{nic}``."""
     dc, lb = find_loadbalancer(call, dc_id, lb_id)
     need_edit(call, dc)
-    nic = _member(lb, nic_id)
+    nic = member(lb.nics, nic_id)
     request = call.open_request()
     call.log.target(request, nic)
     call.log.target(request, lb, listed=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import render
-from ..errors import Invalid, NotFound
+from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, Image, Server, Volume
@@ -24,6 +24,7 @@ from .base import (
     Result,
     find_datacenter,
     find_server,
+    member,
     need_edit,
     touch_datacenter,
     visible,
@@ -406,17 +407,10 @@ def list_attached_volumes(call: Call, dc_id: str, srv_id: str) -> Result:
     )
 
 
-def _attached(server: Server, volume_id: str) -> Volume:
-    for volume in server.volumes:
-        if volume.id == volume_id:
-            return volume
-    raise NotFound()
-
-
 def get_attached_volume(call: Call, dc_id: str, srv_id: str, volume_id: str) -> Result:
     """``GET …/servers/{srv}/volumes/{vol}``."""
     _, server = find_server(call, dc_id, srv_id)
-    return Result(render.resource(_attached(server, volume_id), call.depth, call.view))
+    return Result(render.resource(member(server.volumes, volume_id), call.depth, call.view))
 
 
 def attach_volume(call: Call, dc_id: str, srv_id: str) -> Result:
@@ -445,7 +439,7 @@ def detach_volume(call: Call, dc_id: str, srv_id: str, volume_id: str) -> Result
     """``DELETE …/servers/{srv}/volumes/{vol}``: detached (not deleted) once done."""
     dc, server = find_server(call, dc_id, srv_id)
     need_edit(call, dc)
-    volume = _attached(server, volume_id)
+    volume = member(server.volumes, volume_id)
     request = call.open_request()
     call.log.target(request, volume)
     call.log.target(request, server, listed=False)
@@ -471,17 +465,10 @@ def list_attached_cdroms(call: Call, dc_id: str, srv_id: str) -> Result:
     )
 
 
-def _cdrom_of(server: Server, image_id: str) -> Image:
-    for image in server.cdroms:
-        if image.id == image_id:
-            return image
-    raise NotFound()
-
-
 def get_attached_cdrom(call: Call, dc_id: str, srv_id: str, image_id: str) -> Result:
     """``GET …/servers/{srv}/cdroms/{img}``."""
     _, server = find_server(call, dc_id, srv_id)
-    return Result(render.resource(_cdrom_of(server, image_id), call.depth, call.view))
+    return Result(render.resource(member(server.cdroms, image_id), call.depth, call.view))
 
 
 def attach_cdrom(call: Call, dc_id: str, srv_id: str) -> Result:
@@ -504,7 +491,7 @@ def detach_cdrom(call: Call, dc_id: str, srv_id: str, image_id: str) -> Result:
     """``DELETE …/servers/{srv}/cdroms/{img}``: gone once done."""
     dc, server = find_server(call, dc_id, srv_id)
     need_edit(call, dc)
-    image = _cdrom_of(server, image_id)
+    image = member(server.cdroms, image_id)
     request = call.open_request()
     call.log.target(request, server)
     touch_datacenter(call, request, dc)

@@ -16,7 +16,7 @@ from typing import Any
 from .. import render
 from ..errors import Forbidden, Invalid, NotFound
 from ..state import Contract, Group, Resource, Share, State, User
-from .base import Call, Result
+from .base import Call, Result, child
 from .validators import Field, boolean, check_fields, id_body, put_body, split_body, string
 
 __all__ = [
@@ -147,18 +147,12 @@ def _admin(call: Call) -> None:
 
 def _group(call: Call, group_id: str) -> Group:
     _admin(call)
-    group = call.contract.groups.get(group_id)
-    if group is None:
-        raise NotFound()
-    return group
+    return child(call.contract.groups, group_id)
 
 
 def _user(call: Call, user_id: str) -> User:
     _admin(call)
-    user = call.contract.users.get(user_id)
-    if user is None:
-        raise NotFound()
-    return user
+    return child(call.contract.users, user_id)
 
 
 def _credentials_changed(state: State) -> None:
@@ -317,10 +311,7 @@ def list_shares(call: Call, group_id: str) -> Result:
 
 def _share(call: Call, group_id: str, resource_id: str) -> tuple[Group, Share]:
     group = _group(call, group_id)
-    share = group.shares.get(resource_id)
-    if share is None:
-        raise NotFound()
-    return group, share
+    return group, child(group.shares, resource_id)
 
 
 def get_share(call: Call, group_id: str, resource_id: str) -> Result:
