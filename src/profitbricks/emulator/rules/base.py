@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .. import render
 from ..errors import Forbidden, NotFound
 from ..render import View
 from ..requests import Request, RequestLog
 from ..state import (
     Contract,
     Datacenter,
+    Group,
     Image,
     IpBlock,
     Lan,
@@ -47,6 +49,7 @@ __all__ = [
     "find_server",
     "find_volume",
     "has_privilege",
+    "listing",
     "member",
     "need_edit",
     "rights",
@@ -191,6 +194,12 @@ def member(records: Iterable[_R], record_id: str) -> _R:
         if record.id == record_id:
             return record
     raise NotFound()
+
+
+def listing(call: Call, owner: Resource | User | Group, name: str, items: Iterable[Any]) -> Result:
+    """``GET {owner}/{name}``: ``items`` as the collection ``{owner id}/{name}``."""
+    href = f"{call.view.base}{owner.path}/{name}"
+    return Result(render.collection(f"{owner.id}/{name}", href, items, call.depth, call.view))
 
 
 def find_datacenter(call: Call, dc_id: str) -> Datacenter:

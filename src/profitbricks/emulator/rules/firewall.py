@@ -15,7 +15,7 @@ from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import FirewallRule, Nic
-from .base import Call, Result, child, find_nic, need_edit, touch_datacenter
+from .base import Call, Result, child, find_nic, listing, need_edit, touch_datacenter
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
     Field,
@@ -118,12 +118,7 @@ def _find(
 def list_firewall_rules(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     """``GET …/nics/{nic}/firewallrules``."""
     _, _, nic = find_nic(call, dc_id, srv_id, nic_id)
-    href = f"{call.view.base}{nic.path}/firewallrules"
-    return Result(
-        render.collection(
-            nic.id + "/firewallrules", href, nic.rules.values(), call.depth, call.view
-        )
-    )
+    return listing(call, nic, "firewallrules", nic.rules.values())
 
 
 def get_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_id: str) -> Result:

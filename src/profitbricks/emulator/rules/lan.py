@@ -14,7 +14,16 @@ from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, Lan
-from .base import Call, Result, find_datacenter, find_lan, member, need_edit, touch_datacenter
+from .base import (
+    Call,
+    Result,
+    find_datacenter,
+    find_lan,
+    listing,
+    member,
+    need_edit,
+    touch_datacenter,
+)
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import Field, boolean, check_fields, entity_items, patch_body, split_body, string
 
@@ -172,8 +181,7 @@ def ensure_lan(call: Call, dc: Datacenter, number: int, request: Request) -> Lan
 def list_lans(call: Call, dc_id: str) -> Result:
     """``GET /datacenters/{dc}/lans``."""
     dc = find_datacenter(call, dc_id)
-    href = f"{call.view.base}{dc.path}/lans"
-    return Result(render.collection(dc.id + "/lans", href, dc.lans.values(), call.depth, call.view))
+    return listing(call, dc, "lans", dc.lans.values())
 
 
 def get_lan(call: Call, dc_id: str, lan_id: str) -> Result:
@@ -185,10 +193,7 @@ def get_lan(call: Call, dc_id: str, lan_id: str) -> Result:
 def list_lan_members(call: Call, dc_id: str, lan_id: str) -> Result:
     """``GET /datacenters/{dc}/lans/{lan}/nics``: the NICs in the LAN (canonical hrefs)."""
     _, lan = find_lan(call, dc_id, lan_id)
-    href = f"{call.view.base}{lan.path}/nics"
-    return Result(
-        render.collection(lan.id + "/nics", href, render.lan_nics(lan), call.depth, call.view)
-    )
+    return listing(call, lan, "nics", render.lan_nics(lan))
 
 
 def get_lan_member(call: Call, dc_id: str, lan_id: str, nic_id: str) -> Result:

@@ -19,6 +19,7 @@ from .base import (
     Result,
     find_datacenter,
     find_loadbalancer,
+    listing,
     member,
     need_edit,
     touch_datacenter,
@@ -130,12 +131,7 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
 def list_loadbalancers(call: Call, dc_id: str) -> Result:
     """``GET /datacenters/{dc}/loadbalancers``."""
     dc = find_datacenter(call, dc_id)
-    href = f"{call.view.base}{dc.path}/loadbalancers"
-    return Result(
-        render.collection(
-            dc.id + "/loadbalancers", href, dc.loadbalancers.values(), call.depth, call.view
-        )
-    )
+    return listing(call, dc, "loadbalancers", dc.loadbalancers.values())
 
 
 def get_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
@@ -189,8 +185,7 @@ def delete_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
 def list_balanced_nics(call: Call, dc_id: str, lb_id: str) -> Result:
     """``GET …/loadbalancers/{lb}/balancednics``: items carry the NICs' server hrefs."""
     _, lb = find_loadbalancer(call, dc_id, lb_id)
-    href = f"{call.view.base}{lb.path}/balancednics"
-    return Result(render.collection(lb.id + "/balancednics", href, lb.nics, call.depth, call.view))
+    return listing(call, lb, "balancednics", lb.nics)
 
 
 def get_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Result:

@@ -19,7 +19,7 @@ from ..requests import Request
 from ..state import Datacenter, Nic, Server, State
 from . import firewall
 from . import lan as lan_rules
-from .base import Call, Result, find_nic, find_server, need_edit, touch_datacenter
+from .base import Call, Result, find_nic, find_server, listing, need_edit, touch_datacenter
 from .ipblock import allocate_public
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
@@ -187,10 +187,7 @@ def remove(nic: Nic) -> None:
 def list_nics(call: Call, dc_id: str, srv_id: str) -> Result:
     """``GET /datacenters/{dc}/servers/{srv}/nics``."""
     _, server = find_server(call, dc_id, srv_id)
-    href = f"{call.view.base}{server.path}/nics"
-    return Result(
-        render.collection(server.id + "/nics", href, server.nics.values(), call.depth, call.view)
-    )
+    return listing(call, server, "nics", server.nics.values())
 
 
 def get_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:

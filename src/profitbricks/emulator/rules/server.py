@@ -24,6 +24,7 @@ from .base import (
     Result,
     find_datacenter,
     find_server,
+    listing,
     member,
     need_edit,
     touch_datacenter,
@@ -278,10 +279,7 @@ def remove(server: Server) -> None:
 def list_servers(call: Call, dc_id: str) -> Result:
     """``GET /datacenters/{dc}/servers``."""
     dc = find_datacenter(call, dc_id)
-    href = f"{call.view.base}{dc.path}/servers"
-    return Result(
-        render.collection(dc.id + "/servers", href, dc.servers.values(), call.depth, call.view)
-    )
+    return listing(call, dc, "servers", dc.servers.values())
 
 
 def get_server(call: Call, dc_id: str, srv_id: str) -> Result:
@@ -401,10 +399,7 @@ def reboot_server(call: Call, dc_id: str, srv_id: str) -> Result:
 def list_attached_volumes(call: Call, dc_id: str, srv_id: str) -> Result:
     """``GET …/servers/{srv}/volumes``: items carry the volumes' canonical hrefs."""
     _, server = find_server(call, dc_id, srv_id)
-    href = f"{call.view.base}{server.path}/volumes"
-    return Result(
-        render.collection(server.id + "/volumes", href, server.volumes, call.depth, call.view)
-    )
+    return listing(call, server, "volumes", server.volumes)
 
 
 def get_attached_volume(call: Call, dc_id: str, srv_id: str, volume_id: str) -> Result:
@@ -459,10 +454,7 @@ def detach_volume(call: Call, dc_id: str, srv_id: str, volume_id: str) -> Result
 def list_attached_cdroms(call: Call, dc_id: str, srv_id: str) -> Result:
     """``GET …/servers/{srv}/cdroms``: items are images."""
     _, server = find_server(call, dc_id, srv_id)
-    href = f"{call.view.base}{server.path}/cdroms"
-    return Result(
-        render.collection(server.id + "/cdroms", href, server.cdroms, call.depth, call.view)
-    )
+    return listing(call, server, "cdroms", server.cdroms)
 
 
 def get_attached_cdrom(call: Call, dc_id: str, srv_id: str, image_id: str) -> Result:

@@ -16,7 +16,7 @@ from typing import Any
 from .. import render
 from ..errors import Forbidden, Invalid, NotFound
 from ..state import Contract, Group, Resource, Share, State, User
-from .base import Call, Result, child
+from .base import Call, Result, child, listing
 from .validators import Field, boolean, check_fields, id_body, put_body, split_body, string
 
 __all__ = [
@@ -243,10 +243,7 @@ def delete_group(call: Call, group_id: str) -> Result:
 def list_group_users(call: Call, group_id: str) -> Result:
     """``GET /um/groups/{grp}/users``."""
     group = _group(call, group_id)
-    href = f"{call.view.base}{group.path}/users"
-    return Result(
-        render.collection(group.id + "/users", href, group.users.values(), call.depth, call.view)
-    )
+    return listing(call, group, "users", group.users.values())
 
 
 def add_group_user(call: Call, group_id: str) -> Result:
@@ -473,16 +470,14 @@ def list_user_groups(call: Call, user_id: str) -> Result:
     """``GET /um/users/{usr}/groups``."""
     user = _user(call, user_id)
     groups = [g for g in call.contract.groups.values() if user.id in g.users]
-    href = f"{call.view.base}{user.path}/groups"
-    return Result(render.collection(user.id + "/groups", href, groups, call.depth, call.view))
+    return listing(call, user, "groups", groups)
 
 
 def list_user_owns(call: Call, user_id: str) -> Result:
     """``GET /um/users/{usr}/owns``: the resources the user created."""
     user = _user(call, user_id)
     owned = [r for r in render.um_records(call.contract, call.state) if r.owner_id == user.id]
-    href = f"{call.view.base}{user.path}/owns"
-    return Result(render.collection(user.id + "/owns", href, owned, call.depth, call.view))
+    return listing(call, user, "owns", owned)
 
 
 # -- resources --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from .base import (
     Result,
     find_datacenter,
     find_volume,
+    listing,
     need_edit,
     touch_datacenter,
     visible,
@@ -263,10 +264,7 @@ def remove(volume: Volume) -> None:
 def list_volumes(call: Call, dc_id: str) -> Result:
     """``GET /datacenters/{dc}/volumes``."""
     dc = find_datacenter(call, dc_id)
-    href = f"{call.view.base}{dc.path}/volumes"
-    return Result(
-        render.collection(dc.id + "/volumes", href, dc.volumes.values(), call.depth, call.view)
-    )
+    return listing(call, dc, "volumes", dc.volumes.values())
 
 
 def get_volume(call: Call, dc_id: str, volume_id: str) -> Result:
