@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_RESOURCE_LIMITS",
+    "HOT_PLUG_FLAGS",
     "IMAGE_ALIASES",
     "IMAGE_NAMESPACE",
     "LOCATIONS",
@@ -50,7 +51,8 @@ _FIXED_IDS = {
     ("us/las", "Ubuntu-16.04-LTS-server-2017-10-01"): "0d4f97f0-1689-11e7-97ce-525400f64d8d",
 }
 
-_FLAG_NAMES = (
+#: The hot-plug flags of images, snapshots and volumes, in the order the API lists them.
+HOT_PLUG_FLAGS: tuple[str, ...] = (
     "cpuHotPlug",
     "cpuHotUnplug",
     "ramHotPlug",
@@ -69,7 +71,7 @@ _LINUX_FLAGS = (True, False, True, False, True, True, True, True, False, False)
 # Windows Server hot-adds CPUs, RAM, NICs and virtio discs but removes nothing while running.
 _WINDOWS_FLAGS = (True, False, True, False, True, False, True, False, False, False)
 # Installer media of other systems: no hot-plug promises.
-_NO_FLAGS = (False,) * len(_FLAG_NAMES)
+_NO_FLAGS = (False,) * len(HOT_PLUG_FLAGS)
 
 # (name, imageType, licenceType, size in GB, flags, aliases), offered in every location.
 _IMAGES: tuple[tuple[str, str, str, float, tuple[bool, ...], tuple[str, ...]], ...] = (
@@ -205,6 +207,6 @@ def public_images() -> list[dict[str, Any]]:
                 "public": True,
                 "imageAliases": list(aliases),
             }
-            image.update(zip(_FLAG_NAMES, flags, strict=True))
+            image.update(zip(HOT_PLUG_FLAGS, flags, strict=True))
             images.append(image)
     return images

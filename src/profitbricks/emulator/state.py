@@ -36,19 +36,6 @@ __all__ = [
     "Volume",
 ]
 
-HOT_PLUG_FLAGS: tuple[str, ...] = (
-    "cpuHotPlug",
-    "cpuHotUnplug",
-    "ramHotPlug",
-    "ramHotUnplug",
-    "nicHotPlug",
-    "nicHotUnplug",
-    "discVirtioHotPlug",
-    "discVirtioHotUnplug",
-    "discScsiHotPlug",
-    "discScsiHotUnplug",
-)
-
 
 @dataclass(eq=False, slots=True, repr=False)
 class Resource:

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import render
-from ..catalogue import LOCATION_IDS, public_images
+from ..catalogue import HOT_PLUG_FLAGS, LOCATION_IDS, public_images
 from ..errors import Forbidden, Invalid
-from ..state import HOT_PLUG_FLAGS, Image, State
+from ..state import Image, State
 from .base import Call, Result, find_image, need_edit, visible
 from .validators import Field, boolean, check_fields, describe, enum, patch_body, string
 

@@ -12,8 +12,9 @@ import time
 from typing import Any
 
 from .. import render
+from ..catalogue import HOT_PLUG_FLAGS
 from ..errors import BadRequest, Invalid, NotFound
-from ..state import HOT_PLUG_FLAGS, Snapshot
+from ..state import Snapshot
 from .base import (
     Call,
     Result,

@@ -15,11 +15,11 @@ import re
 from typing import Any
 
 from .. import render
-from ..catalogue import IMAGE_ALIASES
+from ..catalogue import HOT_PLUG_FLAGS, IMAGE_ALIASES
 from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
-from ..state import HOT_PLUG_FLAGS, Datacenter, Image, Server, Snapshot, Volume
+from ..state import Datacenter, Image, Server, Snapshot, Volume
 from .base import (
     Call,
     Result,
