@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -23,10 +22,7 @@ import time
 from typing import Any
 
 import urllib3
-
-USER = ("bench@example.com", "bench-password")
-SERVER_CPU = 0
-CLIENT_CPU = 1
+from _support import CLIENT_CPU, SERVER_CPU, USER, can_pin, emulator_command, start_server
 
 
 def _pin(cpu: int) -> bool:
@@ -38,44 +34,9 @@ def _pin(cpu: int) -> bool:
 
 def start_emulator(pin: bool) -> tuple[subprocess.Popen[str], str]:
     """Start the emulator in a subprocess (pinned to SERVER_CPU); return it and its API URL."""
-    code = (
-        "import os, sys\n"
-        f"if {pin!r}: os.sched_setaffinity(0, {{{SERVER_CPU}}})\n"
-        "from profitbricks.emulator.__main__ import main\n"
-        "sys.exit(main(sys.argv[1:]))\n"
-    )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            code,
-            "--port",
-            "0",
-            "--quiet",
-            "--progression",
-            "immediate",
-            "--user",
-            f"{USER[0]}:{USER[1]}",
-            "--threads",
-            "4",
-            # A contract allows 500 cores; the big data centre needs one per server.
-            "--limit",
-            "coresPerContract=100000",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        match = re.search(r"(http://\S+/cloudapi/v4)", line)
-        if match:
-            return process, match.group(1)
-        if not line:
-            break
-    process.kill()
-    raise SystemExit("the emulator did not start")
+    # A contract allows 500 cores; the big data centre needs one per server.
+    command = emulator_command(pin, "--threads", "4", "--limit", "coresPerContract=100000")
+    return start_server(command, "emulator")
 
 
 class Api:
@@ -157,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", type=int, default=1000, help="servers in the big DC (1000)")
     args = parser.parse_args(argv)
 
-    pin = hasattr(os, "sched_getaffinity") and {SERVER_CPU, CLIENT_CPU} <= os.sched_getaffinity(0)
+    pin = can_pin()
     process, url = start_emulator(pin)
     try:
         if pin:

@@ -41,13 +41,11 @@ from pathlib import Path
 from typing import Any
 
 import urllib3
+from _support import CLIENT_CPU, SERVER_CPU, USER, can_pin, emulator_command, start_server
 
 from profitbricks._transport import HttpTransport
 
 HERE = Path(__file__).resolve().parent
-SERVER_CPU = 0
-CLIENT_CPU = 1
-USER = ("bench@example.com", "bench-password")
 AUTH = {
     "Authorization": "Basic " + b64encode(f"{USER[0]}:{USER[1]}".encode()).decode(),
     "User-Agent": "bench",
@@ -57,10 +55,6 @@ FIXED_DC = "7c3e1a6e-0f5b-4d2a-9a41-3f6f1f0c2b8d"
 Call = Callable[[], Any]
 
 
-def can_pin() -> bool:
-    return hasattr(os, "sched_getaffinity") and {SERVER_CPU, CLIENT_CPU} <= os.sched_getaffinity(0)
-
-
 def start(kind: str, pin: bool) -> tuple[subprocess.Popen[str], str]:
     """Start the ``fixed`` server or the emulator; return the process and its API base URL."""
     if kind == "fixed":
@@ -68,27 +62,8 @@ def start(kind: str, pin: bool) -> tuple[subprocess.Popen[str], str]:
         if pin:
             command += ["--cpu", str(SERVER_CPU)]
     else:
-        code = (
-            "import os, sys\n"
-            f"if {pin!r}: os.sched_setaffinity(0, {{{SERVER_CPU}}})\n"
-            "from profitbricks.emulator.__main__ import main\n"
-            "sys.exit(main(sys.argv[1:]))\n"
-        )
-        command = [sys.executable, "-c", code, "--port", "0", "--quiet"]
-        command += ["--progression", "immediate", "--user", f"{USER[0]}:{USER[1]}"]
-        command += ["--threads", "8"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        match = re.search(r"(http://\S+/cloudapi/v4)", line)
-        if match:
-            return process, match.group(1)
-        if not line:
-            break
-    process.kill()
-    raise SystemExit(f"the {kind} server did not start")
+        command = emulator_command(pin, "--threads", "8")
+    return start_server(command, f"{kind} server")
 
 
 #: Where each server reports the connections it accepted, and how to read the count.
