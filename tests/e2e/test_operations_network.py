@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 import pytest
 
@@ -16,25 +15,12 @@ from profitbricks.client import (
     LoadBalancer,
     PBNotFoundError,
     ProfitBricksService,
-    Server,
 )
-
-
-@pytest.fixture
-def client(emulator: Any) -> ProfitBricksService:
-    return emulator.client  # type: ignore[no-any-return]
 
 
 @pytest.fixture
 def dc_id(client: ProfitBricksService) -> str:
     created = client.create_datacenter(Datacenter(name="Network", location="de/fra"))
-    client.wait_for_completion(created)
-    return created["id"]
-
-
-@pytest.fixture
-def server_id(client: ProfitBricksService, dc_id: str) -> str:
-    created = client.create_server(dc_id, Server(name="app", cores=1, ram=1024))
     client.wait_for_completion(created)
     return created["id"]
 

@@ -9,11 +9,6 @@ import pytest
 from profitbricks.client import Datacenter, IPBlock, PBNotFoundError, ProfitBricksService
 
 
-@pytest.fixture
-def client(emulator: Any) -> ProfitBricksService:
-    return emulator.client  # type: ignore[no-any-return]
-
-
 def test_requests_are_listed_and_described(client: ProfitBricksService) -> None:
     created = client.create_datacenter(Datacenter(name="Requested", location="de/fra"))
     request_id = created["requestId"]

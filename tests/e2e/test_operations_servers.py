@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from profitbricks.client import (
@@ -16,20 +14,8 @@ from profitbricks.client import (
 
 
 @pytest.fixture
-def client(emulator: Any) -> ProfitBricksService:
-    return emulator.client  # type: ignore[no-any-return]
-
-
-@pytest.fixture
 def dc_id(client: ProfitBricksService) -> str:
     created = client.create_datacenter(Datacenter(name="Servers", location="us/las"))
-    client.wait_for_completion(created)
-    return created["id"]
-
-
-@pytest.fixture
-def server_id(client: ProfitBricksService, dc_id: str) -> str:
-    created = client.create_server(dc_id, Server(name="app", cores=1, ram=1024))
     client.wait_for_completion(created)
     return created["id"]
 

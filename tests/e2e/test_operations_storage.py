@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from profitbricks.client import (
@@ -16,11 +14,6 @@ from profitbricks.client import (
 )
 
 UBUNTU_LAS = "0d4f97f0-1689-11e7-97ce-525400f64d8d"
-
-
-@pytest.fixture
-def client(emulator: Any) -> ProfitBricksService:
-    return emulator.client  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from profitbricks.client import (
@@ -13,11 +11,6 @@ from profitbricks.client import (
     ProfitBricksService,
     User,
 )
-
-
-@pytest.fixture
-def client(emulator: Any) -> ProfitBricksService:
-    return emulator.client  # type: ignore[no-any-return]
 
 
 @pytest.fixture
