@@ -3,44 +3,24 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 import profitbricks.client
 from profitbricks._aliases import ALIASES, apply_aliases
-from profitbricks._transport import Reply
 from profitbricks.client import IPBlock, ProfitBricksService, Server, Volume
 
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, bytes | None]] = []
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: Mapping[str, str | int] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> Reply:
-        self.calls.append((method, path, body))
-        return Reply(202, {}, {}, "req")
-
-    def close(self) -> None:
-        pass
+from .recorder import Recorder
 
 
 @pytest.fixture
-def recorder() -> _Recorder:
-    return _Recorder()
+def recorder() -> Recorder:
+    return Recorder()
 
 
 @pytest.fixture
-def client(recorder: _Recorder) -> ProfitBricksService:
+def client(recorder: Recorder) -> ProfitBricksService:
     return ProfitBricksService(transport=recorder)
 
 
@@ -66,7 +46,7 @@ def test_server_description_and_location_are_ignored() -> None:
 
 
 def test_firewall_rule_server_given_as_loadbalancer_id(
-    client: ProfitBricksService, recorder: _Recorder
+    client: ProfitBricksService, recorder: Recorder
 ) -> None:
     client.delete_firewall_rule(
         datacenter_id="dc", loadbalancer_id="srv", nic_id="nic", firewall_rule_id="fw"
@@ -74,17 +54,17 @@ def test_firewall_rule_server_given_as_loadbalancer_id(
     assert recorder.calls[-1][1] == "/datacenters/dc/servers/srv/nics/nic/firewallrules/fw"
 
 
-def test_load_balancer_id_spelling(client: ProfitBricksService, recorder: _Recorder) -> None:
+def test_load_balancer_id_spelling(client: ProfitBricksService, recorder: Recorder) -> None:
     client.delete_loadbalancer(datacenter_id="dc", load_balancer_id="lb")
     assert recorder.calls[-1][:2] == ("DELETE", "/datacenters/dc/loadbalancers/lb")
 
 
-def test_ipblock_datacenter_id_is_ignored(client: ProfitBricksService, recorder: _Recorder) -> None:
+def test_ipblock_datacenter_id_is_ignored(client: ProfitBricksService, recorder: Recorder) -> None:
     client.reserve_ipblock(datacenter_id="dc", ipblock=IPBlock(location="us/las", size=1))
     assert recorder.calls[-1][:2] == ("POST", "/ipblocks")
 
 
-def test_update_keyword_aliases(client: ProfitBricksService, recorder: _Recorder) -> None:
+def test_update_keyword_aliases(client: ProfitBricksService, recorder: Recorder) -> None:
     client.update_volume("dc", "v", license_type="LINUX")
     assert recorder.calls[-1][2] == b'{"licenceType":"LINUX"}'
     client.update_server("dc", "s", boot_volume="v")

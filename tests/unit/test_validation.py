@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from profitbricks._transport import Reply
 from profitbricks._validation import ERROR_CODE
 from profitbricks.client import (
     LAN,
@@ -24,26 +23,7 @@ from profitbricks.client import (
     Volume,
 )
 
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, bytes | None]] = []
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: Mapping[str, str | int] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> Reply:
-        self.calls.append((method, path, body))
-        return Reply(202, {}, {}, "req")
-
-    def close(self) -> None:
-        pass
-
+from .recorder import Recorder
 
 Call = Callable[[ProfitBricksService], Any]
 
@@ -200,7 +180,7 @@ INVALID = [
 
 @pytest.mark.parametrize(("call", "field", "rule"), INVALID)
 def test_invalid_input_is_refused_before_sending(call: Call, field: str, rule: str) -> None:
-    recorder = _Recorder()
+    recorder = Recorder()
     client = ProfitBricksService(transport=recorder)
     with pytest.raises(PBValidationError) as caught:
         call(client)
@@ -216,14 +196,14 @@ def test_invalid_input_is_refused_before_sending(call: Call, field: str, rule: s
 
 @pytest.mark.parametrize(("call", "field", "rule"), INVALID)
 def test_validate_false_leaves_checking_to_the_api(call: Call, field: str, rule: str) -> None:
-    recorder = _Recorder()
+    recorder = Recorder()
     client = ProfitBricksService(transport=recorder, validate=False)
     call(client)
     assert len(recorder.calls) == 1
 
 
 def test_message_names_field_value_and_rule() -> None:
-    client = ProfitBricksService(transport=_Recorder())
+    client = ProfitBricksService(transport=Recorder())
     with pytest.raises(PBValidationError) as caught:
         client.create_server("dc", _server(ram=1000))
     assert caught.value.content == [
@@ -236,7 +216,7 @@ def test_message_names_field_value_and_rule() -> None:
 
 
 def test_secret_values_are_masked() -> None:
-    client = ProfitBricksService(transport=_Recorder())
+    client = ProfitBricksService(transport=Recorder())
     with pytest.raises(PBValidationError) as caught:
         client.create_volume("dc", _volume(image="i", image_password="bad pass word!"))
     text = str(caught.value) + repr(caught.value)
@@ -245,7 +225,7 @@ def test_secret_values_are_masked() -> None:
 
 
 def test_nested_problems_are_all_reported_and_nothing_is_sent() -> None:
-    recorder = _Recorder()
+    recorder = Recorder()
     client = ProfitBricksService(transport=recorder)
     datacenter = Datacenter(
         name="dc",
@@ -389,13 +369,13 @@ SPEC_EXAMPLES = [
 
 @pytest.mark.parametrize("call", SPEC_EXAMPLES)
 def test_spec_examples_pass_validation(call: Call) -> None:
-    recorder = _Recorder()
+    recorder = Recorder()
     call(ProfitBricksService(transport=recorder))
     assert len(recorder.calls) == 1
 
 
 def test_missing_path_ids_are_refused_before_sending() -> None:
-    recorder = _Recorder()
+    recorder = Recorder()
     client = ProfitBricksService(transport=recorder)
     with pytest.raises(ValueError, match="server_id"):
         client.delete_server("dc", "")
@@ -405,6 +385,6 @@ def test_missing_path_ids_are_refused_before_sending() -> None:
 
 
 def test_wrong_resource_class_is_a_type_error() -> None:
-    client = ProfitBricksService(transport=_Recorder())
+    client = ProfitBricksService(transport=Recorder())
     with pytest.raises(TypeError, match="must be a Server"):
         client.create_server("dc", Volume(size=1))  # type: ignore[arg-type]
