@@ -53,6 +53,7 @@ __all__ = [
     "member",
     "need_edit",
     "rights",
+    "visible_listing",
 ]
 
 NONE, READ, EDIT = 0, 1, 2
@@ -202,11 +203,22 @@ def listing(call: Call, owner: Resource | User | Group, name: str, items: Iterab
     return Result(render.collection(f"{owner.id}/{name}", href, items, call.depth, call.view))
 
 
-def find_datacenter(call: Call, dc_id: str) -> Datacenter:
-    dc = call.contract.datacenters.get(dc_id)
-    if dc is None or not visible(call, dc):
+def visible_listing(call: Call, name: str, records: Iterable[Resource]) -> Result:
+    """``GET /{name}``: the ``records`` the caller may see, as the collection ``{name}``."""
+    items = [record for record in records if visible(call, record)]
+    href = f"{call.view.base}/{name}"
+    return Result(render.collection(name, href, items, call.depth, call.view))
+
+
+def _visible_child(call: Call, records: Mapping[str, _R], record_id: str) -> _R:
+    record = records.get(record_id)
+    if record is None or not visible(call, record):
         raise NotFound()
-    return dc
+    return record
+
+
+def find_datacenter(call: Call, dc_id: str) -> Datacenter:
+    return _visible_child(call, call.contract.datacenters, dc_id)
 
 
 def find_server(call: Call, dc_id: str, server_id: str) -> tuple[Datacenter, Server]:
@@ -242,17 +254,11 @@ def find_image(call: Call, image_id: str) -> Image:
 
 
 def find_snapshot(call: Call, snapshot_id: str) -> Snapshot:
-    snapshot = call.contract.snapshots.get(snapshot_id)
-    if snapshot is None or not visible(call, snapshot):
-        raise NotFound()
-    return snapshot
+    return _visible_child(call, call.contract.snapshots, snapshot_id)
 
 
 def find_ipblock(call: Call, ipblock_id: str) -> IpBlock:
-    block = call.contract.ipblocks.get(ipblock_id)
-    if block is None or not visible(call, block):
-        raise NotFound()
-    return block
+    return _visible_child(call, call.contract.ipblocks, ipblock_id)
 
 
 def touch_datacenter(call: Call, request: Request, dc: Datacenter) -> None:

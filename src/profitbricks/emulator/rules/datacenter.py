@@ -27,7 +27,7 @@ from .base import (
     need_edit,
     need_privilege,
     touch_datacenter,
-    visible,
+    visible_listing,
 )
 from .contract import check
 from .plan import Plan, Spec
@@ -89,9 +89,7 @@ _ENTITIES = ("servers", "volumes", "loadbalancers", "lans")
 
 def list_datacenters(call: Call) -> Result:
     """``GET /datacenters``: the data centres the caller may see."""
-    dcs = [dc for dc in call.contract.datacenters.values() if visible(call, dc)]
-    href = call.view.base + "/datacenters"
-    return Result(render.collection("datacenters", href, dcs, call.depth, call.view))
+    return visible_listing(call, "datacenters", call.contract.datacenters.values())
 
 
 def get_datacenter(call: Call, dc_id: str) -> Result:

@@ -13,7 +13,7 @@ from .. import render
 from ..catalogue import LOCATION_IDS
 from ..errors import Invalid
 from ..state import IpBlock, State
-from .base import Call, Result, find_ipblock, need_edit, need_privilege, visible
+from .base import Call, Result, find_ipblock, need_edit, need_privilege, visible_listing
 from .contract import Demand, check
 from .validators import Field, check_fields, enum, integer, split_body, string
 
@@ -63,9 +63,7 @@ FIELDS = {
 
 def list_ipblocks(call: Call) -> Result:
     """``GET /ipblocks``."""
-    blocks = [b for b in call.contract.ipblocks.values() if visible(call, b)]
-    href = call.view.base + "/ipblocks"
-    return Result(render.collection("ipblocks", href, blocks, call.depth, call.view))
+    return visible_listing(call, "ipblocks", call.contract.ipblocks.values())
 
 
 def get_ipblock(call: Call, ipblock_id: str) -> Result:

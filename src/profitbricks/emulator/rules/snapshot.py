@@ -23,7 +23,7 @@ from .base import (
     need_edit,
     need_privilege,
     touch_datacenter,
-    visible,
+    visible_listing,
 )
 from .validators import Field, boolean, check_fields, enum, integer, patch_body, string
 
@@ -64,9 +64,7 @@ def _fields(body: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
 
 def list_snapshots(call: Call) -> Result:
     """``GET /snapshots``."""
-    snaps = [s for s in call.contract.snapshots.values() if visible(call, s)]
-    href = call.view.base + "/snapshots"
-    return Result(render.collection("snapshots", href, snaps, call.depth, call.view))
+    return visible_listing(call, "snapshots", call.contract.snapshots.values())
 
 
 def get_snapshot(call: Call, snapshot_id: str) -> Result:
