@@ -184,24 +184,14 @@ class Operation(Generic[T]):
                 query[name] = value
         if self.body is Body.NONE:
             return WireRequest(self.method, path, query, None, None)
-        reserved = self._reserved
-        fields = {k: v for k, v in arguments.items() if k not in reserved}
-        body, content_type = self._body(arguments, fields, validate)
+        body, content_type = self._body(arguments, validate)
         return WireRequest(self.method, path, query, body, content_type)
 
-    def _body(
-        self, arguments: Mapping[str, Any], fields: Mapping[str, Any], validate: bool
-    ) -> tuple[bytes | None, str | None]:
-        kind = self.kind or ""
-        if self.body is Body.NONE:
-            return None, None
+    def _body(self, arguments: Mapping[str, Any], validate: bool) -> tuple[bytes, str]:
         if self.body is Body.ACTION:
             return b"", FORM
         from ._payload import encode_json, resource_body, update_properties
 
-        if self.body is Body.FORM:
-            form = {k: str(v) for k, v in update_properties(None, fields).items()}
-            return urlencode(form).encode(), FORM
         if self.body is Body.REFERENCE:
             assert self.body_arg is not None
             target = arguments.get(self.body_arg)
@@ -222,13 +212,18 @@ class Operation(Generic[T]):
             if validate:
                 from ._validation import validate_create
 
-                validate_create(kind, body)
+                validate_create(self.kind or "", body)
             return encode_json(body), JSON
+        reserved = self._reserved
+        fields = {k: v for k, v in arguments.items() if k not in reserved}
+        if self.body is Body.FORM:
+            form = {k: str(v) for k, v in update_properties(None, fields).items()}
+            return urlencode(form).encode(), FORM
         properties = update_properties(resource, fields)
         if validate:
             from ._validation import validate_update
 
-            validate_update(kind, properties)
+            validate_update(self.kind or "", properties)
         if self.body is Body.PROPERTIES:
             return encode_json({"properties": properties}), JSON
         return encode_json(properties), JSON
