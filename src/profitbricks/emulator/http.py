@@ -30,7 +30,7 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from . import render
 from .catalogue import DEFAULT_RESOURCE_LIMITS
 from .config import EmulatorConfig
-from .control import Controls, InvalidSetting, Stats
+from .control import Controls, InvalidSetting, Rejection, Stats
 from .errors import (
     BadRequest,
     Conflict,
@@ -806,17 +806,10 @@ class Emulator:
         )
 
     def _send_rejection(
-        self, start_response: StartResponse, rejection: Any, pretty: bool
+        self, start_response: StartResponse, rejection: Rejection, pretty: bool
     ) -> list[bytes]:
-        status = int(rejection.status)
-        headers = rejection.headers
-        pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
         return self._send(
-            start_response,
-            status,
-            _error_body(status, str(status), str(rejection.message)),
-            pretty,
-            pairs,
+            start_response, rejection.status, rejection.body(), pretty, rejection.headers.items()
         )
 
     def _control(
