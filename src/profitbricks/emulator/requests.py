@@ -242,8 +242,3 @@ class RequestLog:
                     record.modified_date = now
         request.touched = {}
         request.etag = self.state.new_etag()
-
-    def forget(self) -> None:
-        """Drop every request (used by reset)."""
-        self.requests.clear()
-        self.pending.clear()
