@@ -518,11 +518,10 @@ class Emulator:
         """Back to the initial state: the configured accounts and the catalogue, nothing else.
 
         Every contract gets the default resource limits with the controls' overrides (from the
-        configuration or the control API).
-        Ids are re-seeded from the controls' (or the configuration's) seed.
+        configuration or the control API). Ids are re-seeded from ``controls.seed`` (the
+        configuration's unless the control API set another).
         """
-        seed = getattr(self.controls, "seed", self.config.seed)
-        state = State(seed)
+        state = State(self.controls.seed)
         image.load_catalogue(state)
         limits_version = self.controls.limits_version
         limits = self.resource_limits()
