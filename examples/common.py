@@ -18,7 +18,7 @@ from typing import Any
 
 from _runner import request_progress
 
-from profitbricks.errors import PBFailedRequest, PBTimeoutError
+from profitbricks.errors import PBTimeoutError
 
 
 def wait_for_completion(conn: Any, response: Mapping[str, Any] | None, timeout: float) -> None:
@@ -29,14 +29,10 @@ def wait_for_completion(conn: Any, response: Mapping[str, Any] | None, timeout: 
         return
     request_id = response["requestId"]
     with request_progress(response) as on_poll:
+        # The SDK's PBFailedRequest already reads "Request <id> failed to complete: <message>",
+        # as the guide's helper did; only the timeout text differs.
         try:
             conn.wait_for_completion(response, timeout, on_poll=on_poll)
-        except PBFailedRequest as exc:
-            metadata = (exc.status or {}).get("metadata") or {}
-            message = metadata.get("message") or exc.msg
-            raise PBFailedRequest(
-                f"Request {request_id} failed to complete: {message}", request_id, exc.status
-            ) from exc
         except PBTimeoutError as exc:
             raise PBTimeoutError(
                 f"Timed out waiting for request {request_id}.", request_id, exc.status
