@@ -145,9 +145,7 @@ class EmulatorHandle:
         """Close the connection pools of the clients this handle created."""
         clients, self._clients, self._client = self._clients, [], None
         for client in clients:
-            close = getattr(client, "close", None)
-            if callable(close):
-                close()
+            client.close()
 
 
 @contextmanager
