@@ -545,11 +545,7 @@ class Controls:
             if method != "POST":
                 return 405, {"error": f"method {method} not allowed on {route}"}
             try:
-                spec = _json_object(body)
-            except InvalidSetting as exc:
-                return 400, {"error": str(exc)}
-            try:
-                return 201, emulator.create_private_image(spec, base_url)
+                return 201, emulator.create_private_image(_json_object(body), base_url)
             except InvalidSetting as exc:
                 answer: dict[str, Any] = {"error": str(exc)}
                 if exc.field is not None:
