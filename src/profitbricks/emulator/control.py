@@ -16,8 +16,7 @@ the reserved prefix ``/_emulator/``, which needs no credentials:
 ``POST /_emulator/reset``
     back to the initial state (accounts and catalogue only), with progression, rate limit,
     faults, latency and resource limits back to their start-up values (configuration or command
-    line). The seed
-    stays as set; an optional JSON body ``{"seed": n}`` sets it first.
+    line). The seed stays as set; an optional JSON body ``{"seed": n}`` sets it first.
 ``POST /_emulator/images``
     create a private image, as an upload would in the real API (which offers no route for it).
     JSON body: ``owner`` (e-mail of an existing user; the image joins that user's contract),
