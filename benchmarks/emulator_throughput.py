@@ -25,13 +25,6 @@ import urllib3
 from _support import CLIENT_CPU, SERVER_CPU, USER, can_pin, emulator_command, start_server
 
 
-def _pin(cpu: int) -> bool:
-    if not hasattr(os, "sched_setaffinity") or cpu not in os.sched_getaffinity(0):
-        return False
-    os.sched_setaffinity(0, {cpu})
-    return True
-
-
 def start_emulator(pin: bool) -> tuple[subprocess.Popen[str], str]:
     """Start the emulator in a subprocess (pinned to SERVER_CPU); return it and its API URL."""
     # A contract allows 500 cores; the big data centre needs one per server.
@@ -122,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     process, url = start_emulator(pin)
     try:
         if pin:
-            _pin(CLIENT_CPU)
+            os.sched_setaffinity(0, {CLIENT_CPU})
         api = Api(url)
         dc_id = api.call(
             "POST", "/datacenters", {"properties": {"name": "bench", "location": "de/fra"}}
