@@ -65,7 +65,8 @@ def _entity(api: str, items: str) -> Any:
 class Resource:
     """Base of the resource classes: a repr that never shows secrets.
 
-    ``kind`` names the resource family (used by validation and error messages).
+    ``kind`` names the resource family: the ``kind`` of its create and update operations in
+    ``profitbricks._operations``, which selects their validation rules.
     """
 
     kind: ClassVar[str] = ""
