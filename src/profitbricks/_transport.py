@@ -395,7 +395,7 @@ def _describe(exc: Exception) -> tuple[str, bool]:
     """A one-line reason for a network failure and whether the request may have been sent."""
     if isinstance(exc, NewConnectionError):
         cause = exc.__context__ or exc.__cause__
-        reason = getattr(cause, "strerror", None) or type(cause).__name__ if cause else "failed"
+        reason = (getattr(cause, "strerror", None) or type(cause).__name__) if cause else "failed"
         return f"cannot connect ({reason})", False
     if isinstance(exc, ConnectTimeoutError):
         return "connect timed out", False

@@ -108,6 +108,24 @@ def test_handle_without_server_uses_in_memory_transport() -> None:
     handle.close_clients()
 
 
+def test_in_memory_client_sends_headers_given_and_set_later() -> None:
+    emulator = Emulator(EmulatorConfig(users=[("mem@example.com", "pw")], progression="immediate"))
+    handle = EmulatorHandle(
+        url="http://emulator.invalid/cloudapi/v4",
+        username="mem@example.com",
+        password="pw",
+        emulator=emulator,
+        server=None,
+    )
+    client = handle.new_client(headers={"X-Given": "1"})
+    client.headers["X-Later"] = "2"
+    created = client.create_datacenter(Datacenter(name="hdr", location="us/las"))
+    recorded = client.get_request(created["requestId"])["properties"]["headers"]
+    assert recorded["x-given"] == "1"
+    assert recorded["x-later"] == "2"
+    handle.close_clients()
+
+
 def _assert_fresh_then_dirty(emulator: EmulatorHandle) -> None:
     # Both tests below check the state the fixture hands them and then leave a mess behind,
     # so whichever runs second proves the reset.

@@ -703,8 +703,10 @@ class Emulator:
         with self._lock:
             state = self.state
             if self._auth_generation != state.auth_generation:
-                self._auth_cache = cache = {}
+                self._auth_cache = {}
                 self._auth_generation = state.auth_generation
+            # Re-read under the lock: a reset may have replaced the cache since the check above.
+            cache = self._auth_cache
             found = self._verify(state, header)
             if len(cache) > 10_000:
                 cache.clear()

@@ -98,11 +98,14 @@ class EmulatorHandle:
         service_kwargs.setdefault("use_config", False)
         service_kwargs.setdefault("use_keyring", False)
         if self.server is None and "transport" not in service_kwargs:
+            # One dict for the client and the transport, so headers set later still apply.
+            service_kwargs["headers"] = dict(service_kwargs.get("headers") or {})
             service_kwargs["transport"] = InMemoryTransport(
                 self.emulator,
                 self.username if username is None else username,
                 self.password if password is None else password,
                 base_url=self.url,
+                headers=service_kwargs["headers"],
             )
         client = ProfitBricksService(
             username=self.username if username is None else username,
