@@ -135,6 +135,8 @@ def test_cdroms(api: Api) -> None:
     echo = api.ok("POST", f"/datacenters/{dc}/servers/{srv}/cdroms", {"id": iso})
     assert echo["type"] == "image"
     assert echo["href"] == f"{api.url}/images/{iso}"
+    assert echo["metadata"]["state"] == "BUSY"
+    assert api.get(f"/images/{iso}").json["metadata"]["state"] == "AVAILABLE"
     listed = api.get(f"/datacenters/{dc}/servers/{srv}/cdroms", depth=1).json
     assert listed["id"] == f"{srv}/cdroms"
     assert listed["items"][0]["properties"]["imageType"] == "CDROM"

@@ -473,6 +473,9 @@ def attach_cdrom(call: Call, dc_id: str, srv_id: str) -> Result:
         raise Invalid("id", f"CD-ROM {image_id} is already attached to this server", at="(root)")
     request = call.open_request()
     doc = render.resource(image, 0, call.view)
+    # Every 202 reply shows its resource BUSY; the shared public image itself stays AVAILABLE
+    # for everybody else, so only this reply says so.
+    doc["metadata"] = {**doc["metadata"], "state": "BUSY"}
     _attach_cdrom_now(call, server, image, request)
     call.log.target(request, server)
     touch_datacenter(call, request, dc)
