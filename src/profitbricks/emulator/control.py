@@ -536,46 +536,52 @@ class Controls:
         method 405, invalid JSON or values 400; the body is then ``{"error": "..."}``.
         """
         route = path.rstrip("/")
-        if route == f"{CONTROL_PREFIX}/stats":
-            if method not in ("GET", "HEAD"):
-                return 405, {"error": f"method {method} not allowed on {route}"}
-            return 200, emulator.stats.snapshot()
-        if route == f"{CONTROL_PREFIX}/images":
-            if method != "POST":
-                return 405, {"error": f"method {method} not allowed on {route}"}
-            try:
-                return 201, emulator.create_private_image(_json_object(body), base_url)
-            except InvalidSetting as exc:
-                answer: dict[str, Any] = {"error": str(exc)}
-                if exc.field is not None:
-                    answer["field"] = exc.field
-                return 400, answer
-        if route in (CONTROL_PREFIX, f"{CONTROL_PREFIX}/config"):
-            if method in ("GET", "HEAD"):
-                return 200, self.settings()
-            if method in ("PATCH", "POST") and route.endswith("/config"):
-                try:
-                    return 200, self.update(_json_object(body))
-                except InvalidSetting as exc:
-                    return 400, {"error": str(exc)}
+        allowed = (
+            _METHODS.get(route[len(CONTROL_PREFIX) :]) if route.startswith(CONTROL_PREFIX) else None
+        )
+        if allowed is None:
+            return 404, {"error": f"no control endpoint {path}"}
+        if method not in allowed:
             return 405, {"error": f"method {method} not allowed on {route}"}
-        if route == f"{CONTROL_PREFIX}/reset":
-            if method != "POST":
-                return 405, {"error": f"method {method} not allowed on {route}"}
-            try:
-                options = _json_object(body)
-                unknown = sorted(set(options) - {"seed"})
-                if unknown:
-                    raise InvalidSetting(f"unknown reset option(s): {', '.join(unknown)}")
-                if "seed" in options:
-                    self.update({"seed": options["seed"]})
-            except InvalidSetting as exc:
-                return 400, {"error": str(exc)}
+        try:
+            return self._serve(emulator, method, route[len(CONTROL_PREFIX) :], body, base_url)
+        except InvalidSetting as exc:
+            answer: dict[str, Any] = {"error": str(exc)}
+            if exc.field is not None:
+                answer["field"] = exc.field
+            return 400, answer
+
+    def _serve(
+        self, emulator: ControlTarget, method: str, endpoint: str, body: bytes, base_url: str
+    ) -> tuple[int, dict[str, Any]]:
+        if endpoint == "/stats":
+            return 200, emulator.stats.snapshot()
+        if endpoint == "/images":
+            return 201, emulator.create_private_image(_json_object(body), base_url)
+        if endpoint == "/reset":
+            options = _json_object(body)
+            unknown = sorted(set(options) - {"seed"})
+            if unknown:
+                raise InvalidSetting(f"unknown reset option(s): {', '.join(unknown)}")
+            if "seed" in options:
+                self.update({"seed": options["seed"]})
             self.restore_initial()
             emulator.reset()
             self.reset()
             return 200, {"reset": True, **self.settings()}
-        return 404, {"error": f"no control endpoint {path}"}
+        if method in ("GET", "HEAD"):
+            return 200, self.settings()
+        return 200, self.update(_json_object(body))
+
+
+# The endpoints under CONTROL_PREFIX and the methods each accepts.
+_METHODS: dict[str, tuple[str, ...]] = {
+    "": ("GET", "HEAD"),
+    "/config": ("GET", "HEAD", "PATCH", "POST"),
+    "/reset": ("POST",),
+    "/images": ("POST",),
+    "/stats": ("GET", "HEAD"),
+}
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
