@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from importlib.util import find_spec
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from profitbricks import API_HOST
-from profitbricks.errors import PBConfigurationError
+from profitbricks.errors import PBConfigurationError, PBValidationError
 
 __all__ = [
     "CONFIG_FILENAME",
@@ -32,7 +35,11 @@ __all__ = [
     "ENV_USERNAME",
     "HAS_KEYRING",
     "KEYRING_SERVICE",
+    "BaseURL",
+    "check_headers",
     "default_config_path",
+    "is_loopback",
+    "parse_base_url",
     "resolve_base_url",
     "resolve_credentials",
     "resolve_proxy",
@@ -49,6 +56,7 @@ KEYRING_SERVICE = "profitbricks"
 HAS_KEYRING: bool = find_spec("keyring") is not None
 
 _log = logging.getLogger("profitbricks")
+_CLIENT_VALIDATION = "client-validation"
 
 
 def default_config_path() -> str:
@@ -158,19 +166,13 @@ def resolve_credentials(
 def resolve_base_url(host_base: str | None) -> str:
     """The API base URL: ``host_base``, else ``PROFITBRICKS_API_URL``, else ``API_HOST``.
 
-    Trailing slashes are removed. Raises PBConfigurationError for a URL that is not http(s).
+    Surrounding whitespace and trailing slashes are removed. Raises PBConfigurationError, with the
+    reason, for a URL that cannot be used (see :func:`parse_base_url`).
     """
     url = host_base or os.environ.get(ENV_API_URL) or API_HOST
-    url = url.strip().rstrip("/")
-    if not url.lower().startswith(("https://", "http://")):
-        raise PBConfigurationError(
-            "the API base URL must start with https:// or http:// "
-            f"(from the host_base argument, {ENV_API_URL} or the default)"
-        )
-    return url
-
-
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+    if not isinstance(url, str):
+        raise PBConfigurationError("the API base URL must be a string")
+    return parse_base_url(url.strip()).url
 
 
 def resolve_proxy(base_url: str, proxy: str | None) -> str | None:
@@ -188,7 +190,7 @@ def resolve_proxy(base_url: str, proxy: str | None) -> str | None:
     host = rest.split("/", 1)[0].rpartition("@")[2]
     host = host[1:].split("]", 1)[0] if host.startswith("[") else host.split(":", 1)[0]
     host = host.lower()
-    if host in _LOOPBACK or host.startswith("127."):
+    if is_loopback(host):
         return None
     name = f"{scheme.lower()}_proxy"
     url = os.environ.get(name) or os.environ.get(name.upper())
@@ -200,3 +202,92 @@ def resolve_proxy(base_url: str, proxy: str | None) -> str | None:
         if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
             return None
     return url
+
+
+class BaseURL(NamedTuple):
+    """A checked API base URL: ``origin`` is ``scheme://host[:port]``, ``path`` has no ``/`` end."""
+
+    scheme: str
+    host: str
+    port: int | None
+    origin: str
+    path: str
+
+    @property
+    def url(self) -> str:
+        return self.origin + self.path
+
+
+def parse_base_url(url: object) -> BaseURL:
+    """Check an API base URL; raises PBConfigurationError saying what is wrong with it.
+
+    It must be an absolute ``http`` or ``https`` URL with a host, a valid port if any, no
+    credentials, query or fragment, and no whitespace or control characters.
+    """
+
+    def refuse(reason: str) -> PBConfigurationError:
+        shown = url if isinstance(url, str) and len(url) <= 80 else "the value given"
+        return PBConfigurationError(f"unusable API base URL {shown!r}: {reason}")
+
+    if not isinstance(url, str) or not url:
+        raise PBConfigurationError("the API base URL must be a non-empty string")
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise refuse("it contains whitespace or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise refuse(str(exc)) from None
+    scheme = parts.scheme.lower()
+    if not scheme or "://" not in url:
+        raise refuse("no scheme; write it as https://host/cloudapi/v4")
+    if scheme not in ("http", "https"):
+        raise refuse(f"the scheme must be http or https, not {parts.scheme!r}")
+    if parts.username is not None or parts.password is not None:
+        raise PBConfigurationError(
+            "the API base URL must not contain credentials; pass username= and password="
+        )
+    host = parts.hostname
+    if not host:
+        raise refuse("no host")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise refuse("it must not have a query or a fragment")
+    netloc = parts.netloc
+    return BaseURL(scheme, host, port, f"{scheme}://{netloc}", parts.path.rstrip("/"))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# RFC 9110 token characters: what a header name may be made of.
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _header_problem(name: object, value: object) -> str | None:
+    if not isinstance(name, str) or not name or not _TOKEN.issuperset(name):
+        return f"header name {name!r} is not an HTTP token"
+    if not isinstance(value, str):
+        return f"header {name!r}: the value must be a string, not {type(value).__name__}"
+    if "\r" in value or "\n" in value or "\0" in value:
+        return f"header {name!r}: the value must not contain CR, LF or NUL (header injection)"
+    return None
+
+
+def check_headers(headers: Mapping[str, str]) -> None:
+    """Raise PBValidationError naming the first header whose name or value cannot be sent."""
+    for name, value in headers.items():
+        problem = _header_problem(name, value)
+        if problem is not None:
+            raise PBValidationError(
+                422, [{"errorCode": _CLIENT_VALIDATION, "message": problem}], None
+            )

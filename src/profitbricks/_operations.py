@@ -65,10 +65,11 @@ class Body(enum.Enum):
 
 
 class ReplyKind(enum.Enum):
-    """What the reply becomes."""
+    """What the reply must hold and what it becomes."""
 
-    JSON = "json"  # the JSON object as a dict
-    ACCEPTED = "accepted"  # 202: the JSON object (or {} when bodiless) plus "requestId"
+    JSON = "json"  # a JSON object: the dict
+    ACCEPTED = "accepted"  # 202 with a JSON object and a request id: the dict plus "requestId"
+    QUEUED = "queued"  # 202 with a request id, body empty (or an object): {"requestId": ...}
 
 
 class WireRequest(NamedTuple):
@@ -228,11 +229,32 @@ class Operation(Generic[T]):
             return encode_json({"properties": properties}), JSON
         return encode_json(properties), JSON
 
-    def result(self, reply: Reply) -> T:
-        """Turn a successful reply into the return value (a dict, ``requestId`` added)."""
-        data = reply.data if isinstance(reply.data, dict) else {}
+    def result(self, reply: Reply, method: str | None = None, url: str | None = None) -> T:
+        """Turn a successful reply into the return value (a dict, ``requestId`` added).
+
+        Raises PBError (with the reply's status) when the reply lacks what this operation
+        returns: a JSON object (every operation but deletes, detaches, server actions and
+        restore-snapshot, whose 202 has an empty body) or, for a mutating call, the request id of
+        its ``Location`` header. Such a reply is never taken for success.
+        """
+        data = reply.data
         request_id = reply.request_id
-        if request_id is not None or self.reply is ReplyKind.ACCEPTED:
+        kind = self.reply
+        problem = None
+        if not isinstance(data, dict):
+            if data is None and kind is ReplyKind.QUEUED:
+                data = {}
+            elif data is None:
+                problem = "the reply has no body, where the API returns a JSON object"
+            else:
+                problem = f"the reply is a JSON {type(data).__name__}, not an object"
+        if problem is None and kind is not ReplyKind.JSON and request_id is None:
+            problem = "the reply has no Location header with a request id to wait for"
+        if problem is not None:
+            from .errors import PBError
+
+            raise PBError(reply.status, f"{problem} ({self.name})", url, method=method)
+        if request_id is not None or kind is not ReplyKind.JSON:
             data["requestId"] = request_id
         return cast(T, data)
 
@@ -248,7 +270,9 @@ def _op(
     cli: tuple[str, str],
     **options: Any,
 ) -> Operation[Any]:
-    if method != "GET":
+    if method == "DELETE" or options.get("body") is Body.ACTION:
+        options.setdefault("reply", ReplyKind.QUEUED)
+    elif method != "GET":
         options.setdefault("reply", ReplyKind.ACCEPTED)
     operation: Operation[Any] = Operation(name, method, path, summary, cli, **options)
     if name in OPERATIONS:
@@ -422,6 +446,7 @@ CREATE_SNAPSHOT: Operation[SnapshotDoc] = _op(
 RESTORE_SNAPSHOT: Operation[Accepted] = _op(
     "restore_snapshot", "POST", _DC + "/volumes/{volume_id}/restore-snapshot",
     "Restore a snapshot onto a volume.", ("volume", "restore"), body=Body.FORM,
+    reply=ReplyKind.QUEUED,
 )  # fmt: skip
 
 # Snapshots

@@ -1,510 +1,376 @@
-"""HTTP transport of the SDK: one urllib3 connection pool, Basic auth, retries, error mapping.
+"""The HTTP transport of the SDK: one urllib3 connection pool and one TLS context per client.
 
-The facade (``client.py``) talks to a :class:`Transport`; :class:`HttpTransport` is the one that
-goes over the network. Any other implementation (for example an in-memory one calling the
-emulator's WSGI app) turns its raw answer into a :class:`Reply` with :func:`reply_from`, so the
-error mapping and the ``Location`` -> request id rule live here only.
+:class:`HttpTransport` only moves bytes (see ``profitbricks._pipeline``, which adds the headers,
+retries, deadline, error mapping and logging for every transport). It
 
-Logging goes to ``logging.getLogger("profitbricks")``: one DEBUG record per HTTP exchange
-(``GET https://…/datacenters/x -> 200 in 1.2 ms (request <id>)``) and one INFO record per retry.
-Headers and bodies are never logged, and the ``Authorization`` value never leaves this module except
-on the wire.
+- keeps one connection pool for the base URL's host (or one proxy manager), safe to share between
+  threads;
+- builds one ``ssl.SSLContext`` when it is created, loads the CA certificates (the system store, or
+  ``host_cert``) and the client certificate into it once, and hands it to every new connection and
+  reconnect (urllib3 would otherwise build a context and load the CA store per connection);
+- reads a reply body with a limit: a declared ``Content-Length`` beyond it is refused before
+  anything is read or allocated, an undeclared body is read in chunks and refused once it passes;
+- enforces the call's deadline also while a server trickles bytes: a watchdog thread shuts down
+  the socket of a call whose deadline passed, so a read blocked on it ends at once;
+- never follows a redirect (a 3xx is an answer like any other; the ``Authorization`` header never
+  goes to another host).
+
+The names of the request pipeline are re-exported here for code that imported them from this
+module.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import logging
-import random
-import re
+import contextlib
+import os
+import socket
+import ssl
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple, Protocol
-from urllib.parse import quote
+from collections.abc import Mapping
+from typing import Any
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
     NewConnectionError,
     ProtocolError,
     ReadTimeoutError,
+    SSLError,
 )
-from urllib3.util import Timeout, parse_url
+from urllib3.util import Timeout
 from urllib3.util.retry import Retry
 
-from profitbricks import __version__
-from profitbricks.errors import (
-    PBConfigurationError,
-    PBError,
-    PBNotAuthorizedError,
-    PBNotFoundError,
-    PBRateLimitExceededError,
-    PBValidationError,
+from profitbricks._config import parse_base_url
+from profitbricks._pipeline import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_REPLY_BYTES,
+    DEFAULT_USER_AGENT,
+    Pipeline,
+    RawReply,
+    Reply,
+    RetryPolicy,
+    Transport,
+    TransportFailure,
+    encode_query,
+    error_for,
+    parse_retry_after,
+    reply_from,
+    request_id_from,
 )
+from profitbricks.errors import PBConfigurationError
 
 __all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_REPLY_BYTES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_USER_AGENT",
     "HttpTransport",
+    "Pipeline",
+    "RawReply",
     "Reply",
     "RetryPolicy",
     "Transport",
+    "TransportFailure",
+    "encode_query",
     "error_for",
+    "parse_retry_after",
     "reply_from",
+    "request_id_from",
+    "tls_context",
 ]
-
-DEFAULT_USER_AGENT = f"profitbricks-sdk-python/{__version__}"
 
 #: 10 s to connect, 60 s between bytes of the answer. Provisioning calls answer at once (202), so a
 #: minute of silence means trouble, not a slow operation.
 DEFAULT_TIMEOUT = Timeout(connect=10.0, read=60.0)
 
-_log = logging.getLogger("profitbricks")
-
-# A pattern, not a compiled regex: re compiles and caches it on first use, off the import path.
-_REQUEST_ID = r"/requests/([-A-Fa-f0-9]+)(?:/|$)"
-_EXCERPT = 200
-
-_ERRORS: dict[int, type[PBError]] = {
-    401: PBNotAuthorizedError,
-    404: PBNotFoundError,
-    422: PBValidationError,
-    429: PBRateLimitExceededError,
-}
-
-# urllib3 must neither retry nor follow redirects: RetryPolicy decides. One shared object, so no
+# urllib3 must neither retry nor follow redirects: the pipeline decides. One shared object, so no
 # Retry is built per call.
 _NO_RETRY = Retry(total=False, redirect=False, raise_on_redirect=False, raise_on_status=False)
 
+_CHUNK = 256 * 1024
 
-class RetryPolicy:
-    """When and how the transport repeats a call; the one place these rules are written.
 
-    A call is repeated when:
+# The deadline watchdog
 
-    - the reply is one of ``statuses`` (429, 502, 503, 504) and the method is idempotent
-      (``GET``, ``HEAD``, ``PUT``, ``DELETE``, ``OPTIONS``), or the method is not idempotent
-      (``POST``, ``PATCH``) and the status is one of ``unsent_statuses`` (429, 503), that is a
-      status with which the server says it did not act;
-    - connecting failed (refused, unreachable, connect timeout): the request was never sent, so
-      every method is repeated;
-    - the connection broke or timed out after the request was sent: idempotent methods only.
 
-    TLS errors, other statuses and proxy errors are never repeated.
+class _Watch:
+    """One call in flight: its deadline and the connection it is using."""
 
-    Waits: before retry ``n`` (1, 2, …) the transport sleeps a random time between 0 and
-    ``min(max_backoff, backoff * factor ** (n - 1))`` (exponential backoff with full jitter), with
-    the defaults at most 0.5 s, 1 s, 2 s. A ``Retry-After`` header (seconds or an HTTP date) is
-    honoured as the minimum wait; when it asks for more than ``max_backoff`` the transport gives up
-    at once instead of stalling the caller.
+    __slots__ = ("conn", "deadline", "expired")
 
-    Bounds: at most ``attempts`` tries in all (the first included), and no retry that would end
-    later than ``max_total`` seconds after the first try started. When retries are spent the last
-    answer is raised as its mapped error (429 -> ``PBRateLimitExceededError``), or, for a network
-    failure, a ``PBError`` with ``resp=None`` chained from the urllib3 error.
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.conn: Any = None
+        self.expired = False
 
-    ``ProfitBricksService(retries=...)`` and ``HttpTransport(retries=...)`` take a ``RetryPolicy``,
-    an ``int`` (the number of retries after the first try; ``0`` disables retrying) or ``None``
-    (this default policy).
+
+class _Watchdog:
+    """Shuts down the socket of any call whose deadline passed (one thread, started on demand).
+
+    The per-read timeout cannot bound a call whose server sends a byte every few seconds; closing
+    the socket from outside does. The thread wakes every ``tick`` seconds while calls are in
+    flight and ends after ``idle`` seconds without any.
     """
 
-    # A hand-written immutable class rather than a dataclass: building a dataclass at import
-    # costs about a millisecond, and the SDK's import time is part of its budget.
-    __slots__ = (
-        "attempts",
-        "backoff",
-        "factor",
-        "idempotent_methods",
-        "max_backoff",
-        "max_total",
-        "statuses",
-        "unsent_statuses",
-    )
-    attempts: int
-    backoff: float
-    factor: float
-    max_backoff: float
-    max_total: float
-    statuses: frozenset[int]
-    unsent_statuses: frozenset[int]
-    idempotent_methods: frozenset[str]
+    tick = 0.1
+    idle = 5.0
 
-    def __init__(
-        self,
-        attempts: int = 4,
-        backoff: float = 0.5,
-        factor: float = 2.0,
-        max_backoff: float = 30.0,
-        max_total: float = 60.0,
-        statuses: Iterable[int] = (429, 502, 503, 504),
-        unsent_statuses: Iterable[int] = (429, 503),
-        idempotent_methods: Iterable[str] = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS"),
-    ) -> None:
-        if attempts < 1:
-            raise PBConfigurationError("RetryPolicy.attempts counts the first try: at least 1")
-        values = {
-            "attempts": attempts,
-            "backoff": backoff,
-            "factor": factor,
-            "max_backoff": max_backoff,
-            "max_total": max_total,
-            "statuses": frozenset(statuses),
-            "unsent_statuses": frozenset(unsent_statuses),
-            "idempotent_methods": frozenset(m.upper() for m in idempotent_methods),
-        }
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._watches: set[_Watch] = set()
+        self._thread: threading.Thread | None = None
+        self._local = threading.local()
 
-    _FIELDS = (
-        "attempts",
-        "backoff",
-        "factor",
-        "max_backoff",
-        "max_total",
-        "statuses",
-        "unsent_statuses",
-        "idempotent_methods",
-    )
+    def start(self, deadline: float) -> _Watch:
+        watch = _Watch(deadline)
+        with self._lock:
+            self._watches.add(watch)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="profitbricks-deadline", daemon=True
+                )
+                self._thread.start()
+        self._local.watch = watch
+        return watch
 
-    def _fields(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._FIELDS)
+    def stop(self, watch: _Watch) -> None:
+        self._local.watch = None
+        with self._lock:
+            self._watches.discard(watch)
+            watch.conn = None
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"RetryPolicy is immutable; build a new one instead of setting {name}")
+    def attach(self, conn: Any) -> None:
+        """Tie ``conn`` to the call this thread is making (from the connection's own methods)."""
+        watch = getattr(self._local, "watch", None)
+        conn._pb_watch = watch
+        if watch is not None:
+            watch.conn = conn
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RetryPolicy):
-            return NotImplemented
-        return self._fields() == other._fields()
+    def _run(self) -> None:
+        quiet_since = time.monotonic()
+        while True:
+            time.sleep(self.tick)
+            now = time.monotonic()
+            with self._lock:
+                if not self._watches:
+                    if now - quiet_since > self.idle:
+                        self._thread = None
+                        return
+                    continue
+                quiet_since = now
+                for watch in self._watches:
+                    if watch.expired or watch.deadline > now:
+                        continue
+                    watch.expired = True
+                    conn = watch.conn
+                    # A connection already handed to another call is tied to that call's watch.
+                    if conn is not None and getattr(conn, "_pb_watch", None) is watch:
+                        sock = getattr(conn, "sock", None)
+                        if sock is not None:
+                            with contextlib.suppress(OSError):
+                                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        def show(value: object) -> str:
-            if isinstance(value, frozenset):
-                return repr(tuple(sorted(value)))
-            return repr(value)
-
-        args = ", ".join(f"{name}={show(getattr(self, name))}" for name in self._FIELDS)
-        return f"RetryPolicy({args})"
-
-    @classmethod
-    def from_arg(cls, retries: RetryPolicy | int | None) -> RetryPolicy:
-        """The policy meant by a ``retries=`` argument (see the class docstring)."""
-        if retries is None:
-            return _DEFAULT_POLICY
-        if isinstance(retries, RetryPolicy):
-            return retries
-        if isinstance(retries, int) and retries >= 0:
-            return cls(attempts=retries + 1)
-        raise PBConfigurationError(
-            "retries must be a RetryPolicy, a number of retries >= 0, or None for the default"
-        )
-
-    def retries_status(self, method: str, status: int) -> bool:
-        """Whether a reply with ``status`` to ``method`` may be repeated at all."""
-        if status not in self.statuses:
-            return False
-        return method in self.idempotent_methods or status in self.unsent_statuses
-
-    def retries_failure(self, method: str, *, sent: bool) -> bool:
-        """Whether a network failure may be repeated; ``sent``: the request may have gone out."""
-        return not sent or method in self.idempotent_methods
-
-    def delay(
-        self,
-        attempt: int,
-        elapsed: float,
-        retry_after: float | None = None,
-        rand: Callable[[], float] = random.random,
-    ) -> float | None:
-        """Seconds to wait before try ``attempt + 1``, or None when retries are spent.
-
-        ``attempt`` counts the tries made so far (1 after the first), ``elapsed`` the seconds since
-        the first try started, ``retry_after`` the server's ``Retry-After`` in seconds.
-        """
-        if attempt >= self.attempts:
-            return None
-        wait = rand() * min(self.max_backoff, self.backoff * self.factor ** (attempt - 1))
-        if retry_after is not None:
-            if retry_after > self.max_backoff:
-                return None
-            wait = max(wait, retry_after)
-        if elapsed + wait > self.max_total:
-            return None
-        return wait
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._watches = set()
+        self._thread = None
+        self._local = threading.local()
 
 
-_DEFAULT_POLICY = RetryPolicy()
+_WATCHDOG = _Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_WATCHDOG._after_fork)
 
 
-def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds asked for by ``Retry-After`` (delta-seconds or an HTTP date); None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        _WATCHDOG.attach(self)
+        super().connect()
 
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - now())
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _WATCHDOG.attach(self)
+        super().request(*args, **kwargs)
 
 
-class Reply(NamedTuple):
-    """A successful (2xx) answer of the API (immutable; built positionally or by keyword)."""
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        _WATCHDOG.attach(self)
+        super().connect()
 
-    status: int
-    #: case-insensitive
-    headers: Mapping[str, str]
-    #: the parsed JSON body, or None for an empty body
-    data: Any
-    #: from the ``Location`` header (``…/requests/<id>/status``), else None
-    request_id: str | None
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _WATCHDOG.attach(self)
+        super().request(*args, **kwargs)
 
 
-class Transport(Protocol):
-    """What the facade needs from a transport."""
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: Mapping[str, str | int] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> Reply:
-        """Send one call; ``path`` is relative to the base URL and already percent-quoted.
-
-        Returns the 2xx reply; raises the mapped ``PBError`` subclass for any other status (after
-        retries) and ``PBError`` with ``resp=None`` for a network failure.
-        """
-        ...
-
-    def close(self) -> None:
-        """Release connections; the transport must not be used afterwards."""
-        ...
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
 
 
-def _excerpt(body: bytes) -> str:
-    """A short one-line text of a body that is not the API's JSON (e.g. a proxy's HTML page)."""
-    text = body[: _EXCERPT * 8].decode("utf-8", "replace")
-    # re caches compiled patterns; compiling them only here keeps the import cheap.
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", text)).strip()
-    if len(text) > _EXCERPT:
-        text = text[: _EXCERPT - 1] + "…"
-    return text or f"<{len(body)} bytes>"
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
 
 
-def request_id_from(headers: Mapping[str, str]) -> str | None:
-    """The request id in a ``Location: …/requests/<id>/status`` header, or None."""
-    # Most replies have no Location; HTTPHeaderDict.get would raise and catch a KeyError for them.
-    if "Location" not in headers:
-        return None
-    location = headers["Location"]
-    if not location:
-        return None
-    match = re.search(_REQUEST_ID, location)
-    return match.group(1) if match else None
+# TLS
 
 
-def error_for(
-    status: int, body: bytes, method: str | None, url: str | None, request_id: str | None = None
-) -> PBError:
-    """The exception for a non-2xx answer: the class by status, ``content`` the ``messages``.
+def tls_context(
+    *,
+    verify: bool = True,
+    host_cert: str | None = None,
+    cert_file: str | None = None,
+    key_file: str | None = None,
+) -> ssl.SSLContext:
+    """The one TLS context of a client: urllib3's defaults, CA certificates loaded once.
 
-    A body that is not the API's error JSON (an HTML page of a proxy, a truncated body) gives the
-    same class with a short text excerpt as ``content``.
+    ``verify``: check the server certificate and host name against the system CA store, or
+    ``host_cert`` (a CA bundle file or a directory of CA certificates); ``cert_file``/``key_file``:
+    a client certificate. Raises PBConfigurationError when a file cannot be loaded.
     """
-    content: Any
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED if verify else ssl.CERT_NONE)
     try:
-        parsed = json.loads(body) if body else None
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, dict) and isinstance(parsed.get("messages"), list):
-        content = parsed["messages"]
-    elif body:
-        content = _excerpt(body)
-    else:
-        content = None
-    cls = _ERRORS.get(status, PBError)
-    return cls(status, content, url, method=method, request_id=request_id)
-
-
-def reply_from(
-    status: int, headers: Mapping[str, str], body: bytes, method: str, url: str
-) -> Reply:
-    """Turn a raw HTTP answer into a :class:`Reply`, or raise its mapped ``PBError``.
-
-    ``headers`` should be case-insensitive (a plain dict is copied into one). A 2xx body that is
-    not JSON raises ``PBError`` with the status and an excerpt, never a ``JSONDecodeError``.
-    """
-    if not isinstance(headers, urllib3.HTTPHeaderDict):
-        headers = urllib3.HTTPHeaderDict(headers)
-    request_id = request_id_from(headers)
-    if not 200 <= status < 300:
-        raise error_for(status, body, method, url, request_id)
-    if not body:
-        return Reply(status, headers, None, request_id)
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise PBError(
-            status,
-            f"invalid JSON in the reply: {_excerpt(body)}",
-            url,
-            method=method,
-            request_id=request_id,
-        ) from None
-    return Reply(status, headers, data, request_id)
-
-
-def encode_query(query: Mapping[str, str | int]) -> str:
-    """``depth=1&pretty=false``: ints and booleans as text, strings percent-quoted."""
-    parts = []
-    for name, value in query.items():
-        if isinstance(value, bool):
-            text = "true" if value else "false"
-        elif isinstance(value, int):
-            text = str(value)
+        if verify:
+            if host_cert:
+                if os.path.isdir(host_cert):
+                    context.load_verify_locations(capath=host_cert)
+                else:
+                    context.load_verify_locations(cafile=host_cert)
+            else:
+                context.load_default_certs()
         else:
-            text = quote(str(value), safe="")
-        parts.append(f"{name}={text}")
-    return "&".join(parts)
+            context.check_hostname = False
+        if cert_file:
+            context.load_cert_chain(cert_file, key_file)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+        raise PBConfigurationError(f"cannot load the TLS certificates: {reason}") from None
+    return context
 
 
-class _Secret(str):
-    """A header value that shows as ``'<redacted>'`` in any repr (of a dict holding it, say)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "'<redacted>'"
-
-
-def _describe(exc: Exception) -> tuple[str, bool]:
-    """A one-line reason for a network failure and whether the request may have been sent."""
+def _describe(exc: Exception) -> tuple[str, bool, bool]:
+    """A one-line reason for a network failure, whether the request may have been sent, and
+    whether repeating may help."""
     if isinstance(exc, NewConnectionError):
         cause = exc.__context__ or exc.__cause__
         reason = (getattr(cause, "strerror", None) or type(cause).__name__) if cause else "failed"
-        return f"cannot connect ({reason})", False
+        return f"cannot connect ({reason})", False, True
     if isinstance(exc, ConnectTimeoutError):
-        return "connect timed out", False
+        return "connect timed out", False, True
     if isinstance(exc, ReadTimeoutError):
-        return "no answer within the read timeout", True
+        return "no answer within the read timeout", True, True
+    if isinstance(exc, SSLError):
+        return f"TLS failed: {exc}", False, False
     if isinstance(exc, ProtocolError):
         inner = exc.args[1] if len(exc.args) > 1 else None
+        if type(inner).__name__ == "IncompleteRead":
+            return "the reply was cut short (truncated body)", True, True
         detail = type(inner).__name__ if isinstance(inner, BaseException) else "broken"
-        return f"connection broken ({detail})", True
-    return f"{type(exc).__name__}: {exc}", True
+        return f"connection broken before a complete reply ({detail})", True, True
+    return f"{type(exc).__name__}: {exc}", True, False
 
 
-_RETRYABLE_FAILURES = (NewConnectionError, ConnectTimeoutError, ReadTimeoutError, ProtocolError)
+def _too_large(status: int, size: int | None, limit: int) -> TransportFailure:
+    what = f"declares {size} bytes" if size is not None else "is longer"
+    return TransportFailure(
+        f"the reply {what}, more than max_reply_bytes ({limit})",
+        sent=True,
+        retry=False,
+        status=status,
+    )
+
+
+def _read_body(response: Any, limit: int) -> bytes:
+    """The whole body of ``response``, at most ``limit`` bytes (TransportFailure beyond)."""
+    headers = response.headers
+    declared = response.length_remaining
+    if declared is not None and declared > limit:
+        raise _too_large(response.status, declared, limit)
+    if declared is not None and "Content-Encoding" not in headers:
+        # A declared length within the limit: http.client reads exactly that much.
+        return bytes(response.read())
+    chunks = []
+    total = 0
+    while True:
+        chunk = response.read(min(_CHUNK, limit - total + 1))
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(response.status, None, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class HttpTransport:
-    """The network :class:`Transport`: one urllib3 connection pool for the base URL's host.
+    """The network :class:`~profitbricks._pipeline.Transport`: one urllib3 pool, one TLS context.
 
-    The pool keeps up to ``maxsize`` connections alive and is safe to share between threads; give it
-    at least as many connections as threads that share it (a thread that finds none free waits for
-    one instead of opening a throw-away connection).
+    The pool keeps up to ``maxsize`` connections alive and is safe to share between threads; give
+    it at least as many connections as threads that share it (a thread that finds none free waits
+    for one, until the call's deadline, instead of opening a throw-away connection).
 
     - ``timeout``: seconds (connect and read) or a ``urllib3.Timeout``; None means
       :data:`DEFAULT_TIMEOUT` (10 s connect, 60 s read). There is always a finite timeout.
-    - ``retries``: see :class:`RetryPolicy`.
-    - ``ssl_verify``: verify the server certificate (default). ``host_cert``: a CA bundle file (or a
-      directory of CA certificates) to verify against instead of the system's;
-      ``cert_file``/``key_file``: a client certificate.
-    - ``headers``: extra headers, kept by reference and read on every call (changes made later
-      apply). They cannot replace ``Authorization``.
+    - ``ssl_verify``: verify the server certificate (default). ``host_cert``: a CA bundle file (or
+      a directory of CA certificates) to verify against instead of the system's;
+      ``cert_file``/``key_file``: a client certificate. All loaded once, into one context.
     - ``proxy_url``: send everything through this HTTP(S) proxy.
-    - ``sleep``/``clock``/``rand``: injectable for tests of the retry timing.
     """
 
     def __init__(
         self,
         base_url: str,
-        username: str,
-        password: str,
         *,
         timeout: float | Timeout | None = None,
-        retries: RetryPolicy | int | None = None,
         ssl_verify: bool = True,
         host_cert: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        user_agent: str = DEFAULT_USER_AGENT,
         maxsize: int = 10,
         proxy_url: str | None = None,
         cert_file: str | None = None,
         key_file: str | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rand: Callable[[], float] = random.random,
     ) -> None:
-        parsed = parse_url(base_url)
-        if parsed.auth:
-            raise PBConfigurationError(
-                "the API base URL must not contain credentials; pass username= and password="
-            )
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise PBConfigurationError("the API base URL must be an absolute http(s) URL")
-        self.base_url = f"{parsed.scheme}://{parsed.netloc}{(parsed.path or '').rstrip('/')}"
-        self.retry_policy = RetryPolicy.from_arg(retries)
+        base = parse_base_url(base_url)
+        self.base_url = base.url
         if timeout is None:
             timeout = DEFAULT_TIMEOUT
         elif not isinstance(timeout, Timeout):
             timeout = Timeout(connect=timeout, read=timeout)
         self.timeout: Timeout = timeout
-        self._sleep = sleep
-        self._clock = clock
-        self._rand = rand
-        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-        self._fixed_headers: dict[str, str] = {
-            "User-Agent": user_agent,
-            "Authorization": _Secret(f"Basic {token}"),
-        }
-        self._extra_headers: Mapping[str, str] = headers if headers is not None else {}
-
+        self._longest = max(
+            t for t in (timeout.connect_timeout, timeout.read_timeout, 0.0) if isinstance(t, float)
+        )
         pool_kw: dict[str, Any] = {
             "maxsize": maxsize,
             "block": True,
             "timeout": timeout,
             "retries": _NO_RETRY,
         }
-        if parsed.scheme == "https":
+        self.tls: ssl.SSLContext | None = None
+        if base.scheme == "https":
+            self.tls = tls_context(
+                verify=ssl_verify, host_cert=host_cert, cert_file=cert_file, key_file=key_file
+            )
+            pool_kw["ssl_context"] = self.tls
             pool_kw["cert_reqs"] = "CERT_REQUIRED" if ssl_verify else "CERT_NONE"
             if not ssl_verify:
                 pool_kw["assert_hostname"] = False
-            elif host_cert:
-                import os.path
-
-                pool_kw["ca_cert_dir" if os.path.isdir(host_cert) else "ca_certs"] = host_cert
-            if cert_file:
-                pool_kw["cert_file"] = cert_file
-                pool_kw["key_file"] = key_file
-        self._pool: urllib3.HTTPConnectionPool | urllib3.ProxyManager
+        self._pool: HTTPConnectionPool | urllib3.ProxyManager
+        self._origin = base.origin
         if proxy_url:
             # Through a proxy urllib3 needs absolute URLs and its proxy bookkeeping; the manager
             # holds one pool for our single host.
-            self._pool = urllib3.ProxyManager(proxy_url, num_pools=1, **pool_kw)
-            self._prefix = f"{parsed.scheme}://{parsed.netloc}"
-        elif parsed.scheme == "https":
-            self._pool = urllib3.HTTPSConnectionPool(parsed.host, parsed.port, **pool_kw)
-            self._prefix = ""
+            manager = urllib3.ProxyManager(proxy_url, num_pools=1, **pool_kw)
+            manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+            self._pool = manager
+            self._cut = 0
         else:
-            self._pool = urllib3.HTTPConnectionPool(parsed.host, parsed.port, **pool_kw)
-            self._prefix = ""
-        self._origin = f"{parsed.scheme}://{parsed.netloc}"
-        self._base_path = (parsed.path or "").rstrip("/")
+            pool_cls = _HTTPSPool if base.scheme == "https" else _HTTPPool
+            self._pool = pool_cls(base.host, base.port, **pool_kw)
+            self._cut = len(base.origin)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"
@@ -522,105 +388,67 @@ class HttpTransport:
         else:
             self._pool.close()
 
-    def _headers(self, content_type: str | None) -> dict[str, str]:
-        headers = self._fixed_headers.copy()
-        extra = self._extra_headers
-        if extra:
-            for name, value in extra.items():
-                lower = name.lower()
-                if lower == "authorization":
-                    continue
-                if lower == "user-agent":
-                    headers["User-Agent"] = value
-                else:
-                    headers[name] = value
-        if content_type:
-            headers["Content-Type"] = content_type
-        return headers
+    def _timeout(self, deadline: float | None) -> tuple[Timeout, float | None]:
+        if deadline is None:
+            return self.timeout, None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TransportFailure("the call's deadline passed", sent=False, retry=False)
+        if left >= self._longest:
+            return self.timeout, left
+        return Timeout(connect=left, read=left), left
 
-    def request(
+    def send(
         self,
         method: str,
-        path: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
         *,
-        query: Mapping[str, str | int] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> Reply:
-        """Send ``method`` to ``base URL + path`` (see :class:`Transport`), retrying per policy."""
-        target = self._base_path + path
-        if query:
-            target = f"{target}?{encode_query(query)}"
-        headers = self._headers(content_type)
-        policy = self.retry_policy
-        clock = self._clock
-        first = clock()
-        attempt = 1
-        while True:
-            started = clock() if attempt > 1 else first
-            try:
-                response = self._pool.urlopen(
-                    method,
-                    self._prefix + target,
-                    body=body,
-                    headers=headers,
-                    retries=_NO_RETRY,
-                    redirect=False,
-                )
-            except _RETRYABLE_FAILURES as exc:
-                reason, sent = _describe(exc)
-                url = self._origin + target
-                wait = None
-                if policy.retries_failure(method, sent=sent):
-                    wait = policy.delay(attempt, clock() - first, None, self._rand)
-                if wait is None:
-                    _log.debug("%s %s failed: %s", method, url, reason)
-                    raise PBError(
-                        None, f"{reason} after {attempt} attempt(s)", url, method=method
-                    ) from exc
-                _log.info(
-                    "retrying %s %s in %.2f s after %s (attempt %d of %d)",
-                    method,
-                    url,
-                    wait,
-                    reason,
-                    attempt + 1,
-                    policy.attempts,
-                )
-                self._sleep(wait)
-                attempt += 1
-                continue
-            except HTTPError as exc:
-                url = self._origin + target
-                reason, _ = _describe(exc)
-                raise PBError(None, reason, url, method=method) from exc
-
-            status = response.status
-            url = self._origin + target
-            if status >= 300 and policy.retries_status(method, status):
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                wait = policy.delay(attempt, clock() - first, retry_after, self._rand)
-                if wait is not None:
-                    _log.info(
-                        "retrying %s %s in %.2f s after %d (attempt %d of %d)",
-                        method,
-                        url,
-                        wait,
-                        status,
-                        attempt + 1,
-                        policy.attempts,
-                    )
-                    self._sleep(wait)
-                    attempt += 1
-                    continue
-            if _log.isEnabledFor(logging.DEBUG):
-                rid = request_id_from(response.headers)
-                _log.debug(
-                    "%s %s -> %d in %.1f ms%s",
-                    method,
-                    url,
-                    status,
-                    (clock() - started) * 1000.0,
-                    f" (request {rid})" if rid else "",
-                )
-            return reply_from(status, response.headers, response.data, method, url)
+        deadline: float | None = None,
+        max_bytes: int = DEFAULT_MAX_REPLY_BYTES,
+    ) -> RawReply:
+        """Send one request and read its whole answer (see the Transport protocol)."""
+        if not url.startswith(self._origin):
+            raise ValueError(f"{url!r} is not on {self._origin}")
+        timeout, left = self._timeout(deadline)
+        watch = _WATCHDOG.start(deadline) if deadline is not None else None
+        failure: TransportFailure | None = None
+        response: Any = None
+        try:
+            response = self._pool.urlopen(
+                method,
+                url[self._cut :],
+                body=body,
+                headers=headers,
+                retries=_NO_RETRY,
+                redirect=False,
+                timeout=timeout,
+                pool_timeout=left,  # type: ignore[arg-type]  # urllib3 takes any number
+                preload_content=False,
+                release_conn=False,
+            )
+            data = _read_body(response, max_bytes)
+        except TransportFailure as exc:
+            failure = exc
+        except HTTPError as exc:
+            reason, sent, retry = _describe(exc)
+            failure = TransportFailure(reason, sent=sent, retry=retry, cause=exc)
+        except OSError as exc:  # a socket error urllib3 did not wrap
+            failure = TransportFailure(
+                f"connection broken ({type(exc).__name__})", sent=True, cause=exc
+            )
+        finally:
+            if response is not None:
+                if failure is not None:
+                    response.close()
+                response.release_conn()
+            if watch is not None:
+                _WATCHDOG.stop(watch)
+        if watch is not None and watch.expired and failure is not None:
+            failure = TransportFailure(
+                "no complete answer before the call's deadline", sent=True, retry=False
+            )
+        if failure is not None:
+            raise failure
+        return RawReply(response.status, response.headers, data)

@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 from . import __version__, waiting
 from . import _operations as op
 from ._aliases import install_aliases
-from ._config import HAS_KEYRING, resolve_base_url, resolve_credentials, resolve_proxy
+from ._config import (
+    HAS_KEYRING,
+    check_headers,
+    is_loopback,
+    parse_base_url,
+    resolve_base_url,
+    resolve_credentials,
+    resolve_proxy,
+)
 from .errors import (
     PBConfigurationError,
     PBError,
@@ -36,7 +44,7 @@ from .errors import (
 if TYPE_CHECKING:
     from urllib3 import Timeout
 
-    from ._transport import RetryPolicy, Transport
+    from ._pipeline import Pipeline, RetryPolicy, Transport
     from .resources import (
         LAN,
         NIC,
@@ -144,14 +152,23 @@ class ProfitBricksService:
     ``config_filename``), else the keyring (``use_keyring``); PBConfigurationError when none
     has them. The base URL is ``host_base``, else ``PROFITBRICKS_API_URL``, else the public API.
 
-    ``headers`` are sent with every call (the dict is kept, so later changes apply);
+    ``headers`` are sent with every call (the dict is kept, so later changes apply; a name or
+    value that cannot be sent, such as one with CR or LF, raises PBValidationError);
     ``client_user_agent`` is put before the SDK's User-Agent. ``timeout`` (seconds or a
-    ``urllib3.Timeout``; None: 10 s connect, 60 s read) and ``retries`` (a ``RetryPolicy``, a
-    number of retries, or None for the default policy) tune the transport. ``validate=False``
-    turns off client-side validation. ``transport`` replaces the HTTP transport with any object
-    implementing ``profitbricks._transport.Transport``. ``proxy`` is an HTTP(S) proxy URL (None:
-    ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` as set when the client is created; ``""``: none);
-    ``client_cert`` a client certificate file, or a (certificate, key) pair of files.
+    ``urllib3.Timeout``; None: 10 s connect, 60 s read), ``retries`` (a ``RetryPolicy``, a
+    number of retries, or None for the default policy), ``deadline`` (seconds a whole call may
+    take, retries included; None: 300 s) and ``max_reply_bytes`` (the largest reply body read;
+    None: 128 MiB) tune every call. ``validate=False`` turns off client-side validation.
+    ``transport`` replaces the HTTP transport with any object implementing
+    ``profitbricks._pipeline.Transport`` (the retries, deadline and errors stay the client's).
+    ``proxy`` is an HTTP(S) proxy URL (None: ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` as set
+    when the client is created; ``""``: none); ``client_cert`` a client certificate file, or a
+    (certificate, key) pair of files.
+
+    An unusable base URL raises PBConfigurationError here, at construction. A plain ``http://``
+    base URL to a host other than this machine warns once with
+    :class:`~profitbricks.errors.CleartextCredentialsWarning`: the password would cross the
+    network readable by anyone on the path.
 
     API errors raise PBNotAuthorizedError (401), PBNotFoundError (404), PBValidationError (422,
     also for client-side validation), PBRateLimitExceededError (429) or PBError.
@@ -176,6 +193,8 @@ class ProfitBricksService:
         transport: Transport | None = None,
         proxy: str | None = None,
         client_cert: str | tuple[str, str] | None = None,
+        deadline: float | None = None,
+        max_reply_bytes: int | None = None,
     ) -> None:
         if transport is None:
             username, password = resolve_credentials(
@@ -196,15 +215,36 @@ class ProfitBricksService:
         self.user_agent = f"profitbricks-sdk-python/{__version__}"
         if client_user_agent:
             self.user_agent = f"{client_user_agent} {self.user_agent}"
+        check_headers({**self.headers, "User-Agent": self.user_agent})
         self.timeout = timeout
         self.retries = retries
+        from ._pipeline import check_deadline, check_max_reply_bytes
+
+        self.deadline = check_deadline(deadline)
+        self.max_reply_bytes = check_max_reply_bytes(max_reply_bytes)
         # Read once here, not per call: scanning the environment on every call cost the 4.x SDK
         # about a fifth of its per-call time.
         self.proxy = resolve_proxy(self.host_base, proxy)
         self.client_cert = client_cert
         self.validate = validate
-        self._transport = transport
+        # A transport given by the caller is kept across close(); the HTTP one is made anew.
+        self._given_transport = transport
+        self._pipeline: Pipeline | None = None
         self._transport_lock = threading.Lock()
+        if transport is None:
+            base = parse_base_url(self.host_base)
+            if base.scheme == "http" and not is_loopback(base.host):
+                import warnings
+
+                from .errors import CleartextCredentialsWarning
+
+                warnings.warn(
+                    CleartextCredentialsWarning(
+                        f"the API base URL {self.host_base} is plain http to another host: "
+                        "credentials and data cross the network unencrypted; use https"
+                    ),
+                    stacklevel=2,
+                )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(username={self.username!r}, host_base={self.host_base!r})"
@@ -212,37 +252,59 @@ class ProfitBricksService:
     @property
     def transport(self) -> Transport:
         """The transport calls go through (the HTTP transport is created on first use)."""
-        if self._transport is None:
-            with self._transport_lock:
-                if self._transport is None:
-                    from ._transport import HttpTransport
+        return self.pipeline.transport
 
-                    cert = self.client_cert
-                    cert_file, key_file = (
-                        (cert, None) if isinstance(cert, str) else cert or (None, None)
-                    )
-                    self._transport = HttpTransport(
-                        self.host_base,
-                        self.username or "",
-                        self._password or "",
-                        timeout=self.timeout,
-                        retries=self.retries,
-                        ssl_verify=self.ssl_verify,
-                        host_cert=self.host_cert,
-                        headers=self.headers,
-                        user_agent=self.user_agent,
-                        proxy_url=self.proxy,
-                        cert_file=cert_file,
-                        key_file=key_file,
-                    )
-        return self._transport
+    @property
+    def pipeline(self) -> Pipeline:
+        """The request pipeline (headers, retries, deadline, errors) in front of the transport."""
+        pipeline = self._pipeline
+        if pipeline is None:
+            with self._transport_lock:
+                pipeline = self._pipeline
+                if pipeline is None:
+                    pipeline = self._pipeline = self._new_pipeline()
+        return pipeline
+
+    def _new_pipeline(self) -> Pipeline:
+        from ._pipeline import Pipeline
+
+        transport = self._given_transport
+        if transport is None:
+            from ._transport import HttpTransport
+
+            cert = self.client_cert
+            cert_file, key_file = (cert, None) if isinstance(cert, str) else cert or (None, None)
+            transport = HttpTransport(
+                self.host_base,
+                timeout=self.timeout,
+                ssl_verify=self.ssl_verify,
+                host_cert=self.host_cert,
+                proxy_url=self.proxy,
+                cert_file=cert_file,
+                key_file=key_file,
+            )
+        credentials = self.username is not None or self._password is not None
+        return Pipeline(
+            transport,
+            self.host_base,
+            username=self.username if credentials else None,
+            password=self._password if credentials else None,
+            headers=self.headers,
+            user_agent=self.user_agent,
+            retries=self.retries,
+            deadline=self.deadline,
+            max_reply_bytes=self.max_reply_bytes,
+        )
 
     def close(self) -> None:
-        """Release the transport's connections (a new transport is made if used again)."""
+        """Release the transport's connections (a new HTTP transport is made if used again).
+
+        A transport passed as ``transport=`` is closed too, and is the one used afterwards.
+        """
         with self._transport_lock:
-            transport, self._transport = self._transport, None
-        if transport is not None:
-            transport.close()
+            pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.close()
 
     def __enter__(self) -> ProfitBricksService:
         return self
@@ -254,11 +316,11 @@ class ProfitBricksService:
         method, path, query, body, content_type = operation.prepare(
             arguments, validate=self.validate
         )
-        transport = self._transport
-        if transport is None:
-            transport = self.transport
-        reply = transport.request(method, path, query=query, body=body, content_type=content_type)
-        return operation.result(reply)
+        pipeline = self._pipeline
+        if pipeline is None:
+            pipeline = self.pipeline
+        reply = pipeline.request(method, path, query=query, body=body, content_type=content_type)
+        return operation.result(reply, method, pipeline.base_url + path)
 
     # Waiting for provisioning requests
 

@@ -6,6 +6,9 @@ called.
 They also carry ``status``, ``method``, ``url`` and ``request_id``, and ``str()`` is one line.
 ``PBRequestError(msg, request_id)`` is the base of the errors raised while waiting for a request.
 ``PBConfigurationError`` (a ``PBError`` and a ``ValueError``) reports missing or unusable settings.
+``CleartextCredentialsWarning`` is the warning a client gives for a plain ``http://`` base URL to
+another host; filter it as any warning class (``warnings.simplefilter("ignore",
+CleartextCredentialsWarning)``).
 
 No exception text ever contains a password or an ``Authorization`` header: the transport never puts
 request headers or bodies into an error, only the status, method, URL and the API's messages.
@@ -18,6 +21,7 @@ from functools import partial
 from typing import Any
 
 __all__ = [
+    "CleartextCredentialsWarning",
     "PBConfigurationError",
     "PBError",
     "PBFailedRequest",
@@ -199,3 +203,7 @@ class PBTimeoutError(PBRequestError):
     ) -> None:
         super().__init__(msg, request_id)
         self.status = status
+
+
+class CleartextCredentialsWarning(UserWarning):
+    """The client sends credentials over plain ``http://`` to a host other than this machine."""

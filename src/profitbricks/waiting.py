@@ -57,7 +57,8 @@ def request_id_of(response: Any) -> str | None:
     """The request id a mutating call's return value carries, or None for a falsy value.
 
     Accepts a dict with ``requestId`` (what every mutating call returns) or the id itself as a
-    string. Raises TypeError for anything else (the value is not shown: it may hold a password).
+    string. Raises TypeError naming what it got for anything else: the type, and for a dict its
+    keys and its ``requestId`` (never the other values: they may hold a password).
     """
     if not response:
         return None
@@ -67,10 +68,26 @@ def request_id_of(response: Any) -> str | None:
         request_id = response.get("requestId")
         if isinstance(request_id, str) and request_id:
             return request_id
-        raise TypeError("cannot wait: the dict has no 'requestId' (not a mutating call's result?)")
+        keys = ", ".join(repr(key) for key in list(response)[:10])
+        if len(response) > 10:
+            keys += ", ..."
+        if "requestId" in response:
+            got = f"'requestId' is {_shown(request_id)}"
+        else:
+            got = f"no 'requestId' among its keys ({keys})"
+        raise TypeError(
+            f"cannot wait for this dict: {got}; pass the dict a mutating call returned, "
+            "or its request id"
+        )
     raise TypeError(
-        f"cannot wait on a {type(response).__name__}: pass the dict a mutating call returned"
+        f"cannot wait for a {type(response).__name__}: pass the dict a mutating call returned, "
+        "or its request id"
     )
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if isinstance(value, (str, int, float, type(None))) else type(value).__name__
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def poll_offsets(count: int) -> list[float]:

@@ -20,7 +20,6 @@ this module provides the fixtures ``emulator_server`` (one server per session) a
 
 from __future__ import annotations
 
-import base64
 import io
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -34,7 +33,7 @@ from profitbricks.emulator import Emulator, EmulatorConfig
 from profitbricks.emulator.server import EmulatorServer
 
 if TYPE_CHECKING:
-    from profitbricks._transport import Reply
+    from profitbricks._pipeline import RawReply
     from profitbricks.client import ProfitBricksService
 
 __all__ = ["EmulatorHandle", "InMemoryTransport", "running_emulator"]
@@ -98,14 +97,11 @@ class EmulatorHandle:
         service_kwargs.setdefault("use_config", False)
         service_kwargs.setdefault("use_keyring", False)
         if self.server is None and "transport" not in service_kwargs:
-            # One dict for the client and the transport, so headers set later still apply.
-            service_kwargs["headers"] = dict(service_kwargs.get("headers") or {})
             service_kwargs["transport"] = InMemoryTransport(
                 self.emulator,
                 self.username if username is None else username,
                 self.password if password is None else password,
                 base_url=self.url,
-                headers=service_kwargs["headers"],
             )
         client = ProfitBricksService(
             username=self.username if username is None else username,
@@ -190,11 +186,11 @@ def running_emulator(
 class InMemoryTransport:
     """An SDK transport that calls the emulator's WSGI application in the same process.
 
-    Implements the ``profitbricks._transport.Transport`` protocol: ``request`` builds the WSGI
-    environ a server would (Basic auth from ``username``/``password``, ``headers`` read on every
-    call), runs the application and returns a ``Reply``; non-2xx answers raise the mapped
-    ``PBError`` exactly as over HTTP. ``base_url`` decides the host and path prefix the
-    emulator sees.
+    Implements the ``profitbricks._pipeline.Transport`` protocol: ``send`` builds the WSGI environ
+    a server would, runs the application and returns the raw answer. The client's request
+    pipeline does the rest (headers, retries, errors) exactly as over HTTP. The ``Authorization``
+    header is the client's; ``username``/``password`` give one for clients built without
+    credentials. ``headers`` are added under the client's own (read on every call).
     """
 
     def __init__(
@@ -206,57 +202,52 @@ class InMemoryTransport:
         base_url: str = "http://emulator.invalid/cloudapi/v4",
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        from profitbricks._pipeline import authorization
+
         self.emulator = emulator
         self.username = username
-        self._authorization = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode(
-            "ascii"
-        )
+        self._authorization = authorization(username, password)
         self.base_url = base_url.rstrip("/")
         self.headers = headers if headers is not None else {}
-        parts = urlsplit(self.base_url)
-        self._scheme = parts.scheme or "http"
-        self._netloc = parts.netloc
-        self._host = parts.hostname or "localhost"
-        self._port = str(parts.port or (443 if self._scheme == "https" else 80))
-        self._prefix = parts.path
 
     def __repr__(self) -> str:
         return f"<InMemoryTransport {self.base_url} user={self.username!r}>"
 
-    def request(
+    def send(
         self,
         method: str,
-        path: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
         *,
-        query: Mapping[str, str | int] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> Reply:
-        """Send one request to the emulator; returns the ``Reply`` or raises the mapped error."""
-        from profitbricks._transport import encode_query, reply_from
+        deadline: float | None = None,
+        max_bytes: int | None = None,
+    ) -> RawReply:
+        """Run one request through the emulator's application and return its answer."""
+        from profitbricks._pipeline import RawReply, TransportFailure
 
-        method = method.upper()
-        raw_path = self._prefix + path
-        query_string = encode_query(query) if query else ""
+        parts = urlsplit(url)
+        scheme = parts.scheme or "http"
+        raw_path = parts.path
+        query_string = parts.query
         target = raw_path + ("?" + query_string if query_string else "")
         payload = body or b""
         environ: dict[str, Any] = {
-            "REQUEST_METHOD": method,
+            "REQUEST_METHOD": method.upper(),
             "SCRIPT_NAME": "",
             # WSGI carries the decoded path as latin-1 "bytes in a str".
             "PATH_INFO": unquote_to_bytes(raw_path).decode("latin-1"),
             "QUERY_STRING": query_string,
             "REQUEST_URI": target,
             "RAW_URI": target,
-            "SERVER_NAME": self._host,
-            "SERVER_PORT": self._port,
+            "SERVER_NAME": parts.hostname or "localhost",
+            "SERVER_PORT": str(parts.port or (443 if scheme == "https" else 80)),
             "SERVER_PROTOCOL": "HTTP/1.1",
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": self._netloc,
+            "HTTP_HOST": parts.netloc,
             "HTTP_ACCEPT": "application/json",
-            "HTTP_AUTHORIZATION": self._authorization,
             "wsgi.version": (1, 0),
-            "wsgi.url_scheme": self._scheme,
+            "wsgi.url_scheme": scheme,
             "wsgi.input": io.BytesIO(payload),
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": True,
@@ -265,14 +256,14 @@ class InMemoryTransport:
         }
         if payload:
             environ["CONTENT_LENGTH"] = str(len(payload))
-        if content_type:
-            environ["CONTENT_TYPE"] = content_type
-        for name, value in self.headers.items():
-            key = name.upper().replace("-", "_")
-            if key == "CONTENT_TYPE":
-                environ.setdefault("CONTENT_TYPE", value)
-            elif key != "CONTENT_LENGTH":
-                environ["HTTP_" + key] = value
+        for source in (self.headers, headers):
+            for name, value in source.items():
+                key = name.upper().replace("-", "_")
+                if key == "CONTENT_TYPE":
+                    environ["CONTENT_TYPE"] = value
+                elif key != "CONTENT_LENGTH":
+                    environ["HTTP_" + key] = value
+        environ.setdefault("HTTP_AUTHORIZATION", self._authorization)
 
         started: list[Any] = []
         chunks: list[bytes] = []
@@ -292,16 +283,18 @@ class InMemoryTransport:
             if callable(close):
                 close()
         status_line, response_headers = started
-        headers = HTTPHeaderDict()
+        status = int(status_line.split(" ", 1)[0])
+        if max_bytes is not None and len(content) > max_bytes:
+            raise TransportFailure(
+                f"the reply is longer than max_reply_bytes ({max_bytes})",
+                sent=True,
+                retry=False,
+                status=status,
+            )
+        reply_headers = HTTPHeaderDict()
         for name, value in response_headers:
-            headers.add(name, value)
-        return reply_from(
-            int(status_line.split(" ", 1)[0]),
-            headers,
-            content,
-            method,
-            f"{self._scheme}://{self._netloc}{target}",
-        )
+            reply_headers.add(name, value)
+        return RawReply(status, reply_headers, content)
 
     def close(self) -> None:
         """Nothing to release; present for the Transport protocol."""
