@@ -226,8 +226,10 @@ def parse_base_url(url: object) -> BaseURL:
     """
 
     def refuse(reason: str) -> PBConfigurationError:
-        shown = url if isinstance(url, str) and len(url) <= 80 else "the value given"
-        return PBConfigurationError(f"unusable API base URL {shown!r}: {reason}")
+        # A URL with user information may hold a password: it is not shown.
+        plain = isinstance(url, str) and len(url) <= 80 and "@" not in url
+        shown = repr(url) if plain else "(not shown)"
+        return PBConfigurationError(f"unusable API base URL {shown}: {reason}")
 
     if not isinstance(url, str) or not url:
         raise PBConfigurationError("the API base URL must be a non-empty string")

@@ -611,6 +611,12 @@ class Pipeline:
         """Close the transport."""
         self.transport.close()
 
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def headers(self, content_type: str | None) -> dict[str, str]:
         """The headers of one call (the extra headers checked again: they may have changed)."""
         headers = self._fixed_headers.copy()

@@ -30,6 +30,7 @@ from ._config import (
     resolve_proxy,
 )
 from .errors import (
+    CleartextCredentialsWarning,
     PBConfigurationError,
     PBError,
     PBFailedRequest,
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LAN",
     "NIC",
+    "CleartextCredentialsWarning",
     "Datacenter",
     "FirewallRule",
     "Group",
@@ -206,7 +208,9 @@ class ProfitBricksService:
             )
         self.username = username
         self._password = password
-        self.host_base = resolve_base_url(host_base)
+        # A given transport that knows its base URL (the in-process emulator's) provides the
+        # default.
+        self.host_base = resolve_base_url(host_base or getattr(transport, "base_url", None))
         self.host_cert = host_cert
         self.ssl_verify = ssl_verify
         # Kept by reference: the transport reads it on every call.
@@ -235,8 +239,6 @@ class ProfitBricksService:
             base = parse_base_url(self.host_base)
             if base.scheme == "http" and not is_loopback(base.host):
                 import warnings
-
-                from .errors import CleartextCredentialsWarning
 
                 warnings.warn(
                     CleartextCredentialsWarning(

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from profitbricks._transport import Reply
+from urllib3 import HTTPHeaderDict
 
+from profitbricks._pipeline import RawReply
+
+BASE_PATH = "/cloudapi/v4"
 REQUEST_ID = "4a9f0c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b"
 LOCATION = f"https://api.example.test/cloudapi/v4/requests/{REQUEST_ID}/status"
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """One request as the transport received it."""
+    """One request as the transport received it (path relative to the API base, query parsed)."""
 
     method: str
     path: str
     query: dict[str, str | int] | None
     body: bytes | None
     content_type: str | None
+
+
+def _value(text: str) -> str | int:
+    return int(text) if text.isdigit() else text
 
 
 @dataclass
@@ -34,23 +43,29 @@ class RecordingTransport:
     get_data: Any = field(default_factory=lambda: {"id": "x", "type": "thing"})
     accepted_data: Any = None
     calls: list[Recorded] = field(default_factory=list)
+    headers: list[Mapping[str, str]] = field(default_factory=list)
     closed: bool = False
 
-    def request(
+    def send(
         self,
         method: str,
-        path: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
         *,
-        query: Mapping[str, str | int] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> Reply:
-        self.calls.append(
-            Recorded(method, path, None if query is None else dict(query), body, content_type)
-        )
+        deadline: float | None = None,
+        max_bytes: int | None = None,
+    ) -> RawReply:
+        parts = urlsplit(url)
+        path = parts.path.removeprefix(BASE_PATH)
+        query = {k: _value(v) for k, v in parse_qsl(parts.query)} if parts.query else None
+        plain = None if body is None else bytes(body)
+        self.calls.append(Recorded(method, path, query, plain, headers.get("Content-Type")))
+        self.headers.append(dict(headers))
         if method == "GET":
-            return Reply(200, {}, self.get_data, None)
-        return Reply(202, {"Location": LOCATION}, self.accepted_data, REQUEST_ID)
+            return RawReply(200, HTTPHeaderDict(), json.dumps(self.get_data).encode())
+        data = b"" if self.accepted_data is None else json.dumps(self.accepted_data).encode()
+        return RawReply(202, HTTPHeaderDict({"Location": LOCATION}), data)
 
     def close(self) -> None:
         self.closed = True

@@ -12,7 +12,7 @@ Deliberate differences from the 4.1.3 SDK (see OPERATIONS.md):
   ``get_resource(resource_id=...)`` runs (the type is then looked up);
 - the constructor's ``host_base`` defaults to None (the public API unless PROFITBRICKS_API_URL is
   set) and gains the keyword-only ``timeout``, ``retries``, ``validate``, ``transport``,
-  ``proxy`` and ``client_cert``;
+  ``proxy``, ``client_cert``, ``deadline`` and ``max_reply_bytes``;
 - ``wait_for_completion``'s ``initial_wait``/``scaleup`` default to None (the adaptive schedule).
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 CLIENT_ALL = [
     "LAN",
     "NIC",
+    "CleartextCredentialsWarning",
     "Datacenter",
     "FirewallRule",
     "Group",
@@ -61,6 +62,8 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "transport=None",
         "proxy=None",
         "client_cert=None",
+        "deadline=None",
+        "max_reply_bytes=None",
     ),
     "ProfitBricksService._create_firewallrule_dict": ("self", "firewall_rule"),
     "ProfitBricksService._create_lan_dict": ("self", "lan"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from profitbricks.client import Datacenter, ProfitBricksService
+from profitbricks.client import CleartextCredentialsWarning, Datacenter, ProfitBricksService
 from profitbricks.emulator.testing import EmulatorHandle
 
 
@@ -16,13 +16,14 @@ def test_calls_go_through_the_proxy(
     # only through the proxy setting.
     server_root = emulator.url.rsplit("/cloudapi/v4", 1)[0]
     monkeypatch.setenv("HTTP_PROXY", server_root)
-    client = ProfitBricksService(
-        emulator.username,
-        emulator.password,
-        host_base="http://api.profitbricks.invalid/cloudapi/v4",
-        use_config=False,
-        use_keyring=False,
-    )
+    with pytest.warns(CleartextCredentialsWarning, match="plain http"):
+        client = ProfitBricksService(
+            emulator.username,
+            emulator.password,
+            host_base="http://api.profitbricks.invalid/cloudapi/v4",
+            use_config=False,
+            use_keyring=False,
+        )
     assert client.proxy == server_root
     created = client.create_datacenter(Datacenter(name="via-proxy", location="us/las"))
     assert created["href"].startswith("http://api.profitbricks.invalid/cloudapi/v4/datacenters/")

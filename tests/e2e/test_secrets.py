@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from profitbricks._transport import HttpTransport
 from profitbricks.client import Datacenter, ProfitBricksService, User, Volume
 from profitbricks.emulator.testing import EmulatorHandle
 
@@ -74,10 +73,9 @@ class Evidence:
 
 def fast_client(emulator: EmulatorHandle, username: str, password: str) -> ProfitBricksService:
     """A client whose retries do not really sleep."""
-    transport = HttpTransport(
-        emulator.url, username, password, sleep=lambda seconds: None, retries=2
-    )
-    return emulator.new_client(username, password, transport=transport)
+    client = emulator.new_client(username, password, retries=2)
+    client.pipeline.sleep = lambda seconds: None
+    return client
 
 
 def test_secrets_never_leak(emulator: EmulatorHandle, caplog: pytest.LogCaptureFixture) -> None:
@@ -130,7 +128,7 @@ def test_secrets_never_leak(emulator: EmulatorHandle, caplog: pytest.LogCaptureF
         CANARY_EMAIL,
         CANARY,
         validate=False,
-        transport=HttpTransport(emulator.url, CANARY_EMAIL, CANARY, retries=0),
+        retries=0,
     )
     evidence.expect_error(
         "422",

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import urllib3
 
+from profitbricks._pipeline import Pipeline
 from profitbricks._transport import HttpTransport, RetryPolicy
 from profitbricks.client import Datacenter
 from profitbricks.emulator.testing import EmulatorHandle
@@ -26,6 +27,8 @@ from profitbricks.errors import (
     PBRateLimitExceededError,
     PBValidationError,
 )
+
+from .pipelines import http_pipeline
 
 JSON = "application/json"
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -41,12 +44,12 @@ def control(emulator: EmulatorHandle, method: str, path: str, body: Any = None) 
     return json.loads(reply.data) if reply.data else None
 
 
-def transport_for(emulator: EmulatorHandle, **kwargs: Any) -> HttpTransport:
-    return HttpTransport(emulator.url, emulator.username, emulator.password, **kwargs)
+def transport_for(emulator: EmulatorHandle, **kwargs: Any) -> Pipeline:
+    return http_pipeline(emulator.url, emulator.username, emulator.password, **kwargs)
 
 
 @pytest.fixture
-def transport(emulator: EmulatorHandle) -> Iterator[HttpTransport]:
+def transport(emulator: EmulatorHandle) -> Iterator[Pipeline]:
     with transport_for(emulator) as sdk:
         yield sdk
 
@@ -69,7 +72,7 @@ class Sleeps:
 
 def test_401_maps_to_not_authorized(emulator: EmulatorHandle) -> None:
     with (
-        HttpTransport(emulator.url, emulator.username, "wrong-password") as sdk,
+        http_pipeline(emulator.url, emulator.username, "wrong-password") as sdk,
         pytest.raises(PBNotAuthorizedError) as info,
     ):
         sdk.request("GET", "/datacenters", query={"depth": 1})
@@ -82,7 +85,7 @@ def test_401_maps_to_not_authorized(emulator: EmulatorHandle) -> None:
     assert str(error).startswith("401 Unauthorized: ")
 
 
-def test_404_maps_to_not_found(transport: HttpTransport, emulator: EmulatorHandle) -> None:
+def test_404_maps_to_not_found(transport: Pipeline, emulator: EmulatorHandle) -> None:
     with pytest.raises(PBNotFoundError) as info:
         transport.request("GET", f"/datacenters/{MISSING}")
     assert info.value.resp == 404
@@ -90,7 +93,7 @@ def test_404_maps_to_not_found(transport: HttpTransport, emulator: EmulatorHandl
     assert info.value.uri == f"{emulator.url}/datacenters/{MISSING}"
 
 
-def test_422_maps_to_validation_error(transport: HttpTransport) -> None:
+def test_422_maps_to_validation_error(transport: Pipeline) -> None:
     with pytest.raises(PBValidationError) as info:
         transport.request(
             "POST", "/datacenters", body=b'{"properties": {"name": "x"}}', content_type=JSON
@@ -99,7 +102,7 @@ def test_422_maps_to_validation_error(transport: HttpTransport) -> None:
     assert "location" in info.value.message
 
 
-def test_405_maps_to_plain_pb_error(transport: HttpTransport) -> None:
+def test_405_maps_to_plain_pb_error(transport: Pipeline) -> None:
     with pytest.raises(PBError) as info:
         transport.request("DELETE", "/datacenters")
     assert type(info.value) is PBError
@@ -107,7 +110,7 @@ def test_405_maps_to_plain_pb_error(transport: HttpTransport) -> None:
     assert info.value.method == "DELETE"
 
 
-def test_400_maps_to_plain_pb_error(transport: HttpTransport) -> None:
+def test_400_maps_to_plain_pb_error(transport: Pipeline) -> None:
     with pytest.raises(PBError) as info:
         transport.request("POST", "/datacenters", body=b'{"properties": ', content_type=JSON)
     assert type(info.value) is PBError
@@ -121,7 +124,7 @@ def test_errors_through_the_service(emulator: EmulatorHandle) -> None:
     assert MISSING in str(info.value)
 
 
-def test_success_carries_the_request_id(transport: HttpTransport) -> None:
+def test_success_carries_the_request_id(transport: Pipeline) -> None:
     reply = transport.request(
         "POST",
         "/datacenters",
@@ -221,7 +224,7 @@ def test_retries_zero_disables_retrying(emulator: EmulatorHandle) -> None:
     assert sleeps.waits == []
 
 
-def test_control_reset_clears_faults(emulator: EmulatorHandle, transport: HttpTransport) -> None:
+def test_control_reset_clears_faults(emulator: EmulatorHandle, transport: Pipeline) -> None:
     control(emulator, "PATCH", "config", {"error_probability": 1.0})
     control(emulator, "POST", "reset")
     assert transport.request("GET", "/datacenters").status == 200
@@ -233,7 +236,7 @@ def test_connection_refused_is_retried_then_raised() -> None:
         port = probe.getsockname()[1]
     sleeps = Sleeps()
     with (
-        HttpTransport(f"http://127.0.0.1:{port}/cloudapi/v4", "u", "p", sleep=sleeps) as sdk,
+        http_pipeline(f"http://127.0.0.1:{port}/cloudapi/v4", "u", "p", sleep=sleeps) as sdk,
         pytest.raises(PBError) as info,
     ):
         sdk.request("POST", "/datacenters", body=b"{}", content_type=JSON)
@@ -248,10 +251,10 @@ def test_connection_refused_is_retried_then_raised() -> None:
 # Connections and threads
 
 
-def test_one_connection_is_reused(emulator: EmulatorHandle, transport: HttpTransport) -> None:
+def test_one_connection_is_reused(emulator: EmulatorHandle, transport: Pipeline) -> None:
     for _ in range(20):
         transport.request("GET", "/datacenters", query={"depth": 1})
-    pool = transport._pool
+    pool = transport.transport._pool  # type: ignore[attr-defined]
     assert isinstance(pool, urllib3.HTTPConnectionPool)
     assert pool.num_connections == 1
     assert pool.num_requests == 20
@@ -417,7 +420,7 @@ def test_tls_certificates_are_verified_by_default(
     _front, _cert, url = tls_front
     sleeps = Sleeps()
     with (
-        HttpTransport(url, emulator.username, emulator.password, sleep=sleeps) as sdk,
+        http_pipeline(url, emulator.username, emulator.password, sleep=sleeps) as sdk,
         pytest.raises(PBError) as info,
     ):
         sdk.request("GET", "/datacenters")
@@ -430,7 +433,7 @@ def test_tls_with_the_servers_ca_bundle(
     emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str]
 ) -> None:
     _front, cert, url = tls_front
-    with HttpTransport(url, emulator.username, emulator.password, host_cert=str(cert)) as sdk:
+    with http_pipeline(url, emulator.username, emulator.password, host_cert=str(cert)) as sdk:
         reply = sdk.request("GET", "/datacenters")
     assert reply.status == 200
     assert reply.data["type"] == "collection"
@@ -441,7 +444,7 @@ def test_tls_verification_can_be_turned_off(
 ) -> None:
     _front, _cert, url = tls_front
     with (
-        HttpTransport(url, emulator.username, emulator.password, ssl_verify=False) as sdk,
+        http_pipeline(url, emulator.username, emulator.password, ssl_verify=False) as sdk,
         pytest.warns(urllib3.exceptions.InsecureRequestWarning),
     ):
         reply = sdk.request("GET", "/datacenters")
@@ -453,18 +456,19 @@ def test_tls_verification_can_be_turned_off(
 
 def test_base_url_with_credentials_is_refused() -> None:
     with pytest.raises(PBError) as info:
-        HttpTransport("https://jane:TopSecret@api.example.com/cloudapi/v4", "u", "p")
+        HttpTransport("https://jane:TopSecret@api.example.com/cloudapi/v4")
     assert "TopSecret" not in str(info.value)
 
 
 def test_timeouts(emulator: EmulatorHandle) -> None:
-    with transport_for(emulator) as default:
+    with HttpTransport(emulator.url) as default:
         assert default.timeout.connect_timeout == 10.0
         assert default.timeout.read_timeout == 60.0
-    with transport_for(emulator, timeout=2.5) as short:
+    with HttpTransport(emulator.url, timeout=2.5) as short:
         assert short.timeout.connect_timeout == 2.5
         assert short.timeout.read_timeout == 2.5
 
 
-def test_repr_shows_only_the_url(emulator: EmulatorHandle, transport: HttpTransport) -> None:
-    assert repr(transport) == f"HttpTransport({emulator.url!r})"
+def test_repr_shows_only_the_url(emulator: EmulatorHandle, transport: Pipeline) -> None:
+    assert repr(transport.transport) == f"HttpTransport({emulator.url!r})"
+    assert repr(transport) == f"Pipeline({emulator.url!r}, transport=HttpTransport)"

@@ -108,7 +108,7 @@ def test_in_process_counts_requests_only() -> None:
     emulator = Emulator(EmulatorConfig(users=[("mem@example.com", "pw")], progression="immediate"))
     transport = InMemoryTransport(emulator, "mem@example.com", "pw")
     for _ in range(4):
-        transport.request("GET", "/locations")
+        assert transport.send("GET", transport.base_url + "/locations", {}, None).status == 200
 
     assert emulator.stats.snapshot() == {
         "requests": {"api": 4, "control": 0, "total": 4},

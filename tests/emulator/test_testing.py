@@ -81,17 +81,25 @@ def test_in_memory_transport_raw_requests() -> None:
         base_url="https://api.test:8443/cloudapi/v4/",
         headers=headers,
     )
+    base = "https://api.test:8443/cloudapi/v4"
     body = json.dumps({"properties": {"name": "raw", "location": "de/fkb"}}).encode()
-    reply = transport.request("POST", "/datacenters", body=body, content_type="application/json")
+    sent = {"Content-Type": "application/json"}
+    reply = transport.send("POST", base + "/datacenters", sent, body)
     assert reply.status == 202
-    assert reply.request_id
-    assert reply.data["properties"]["name"] == "raw"
+    assert "/requests/" in reply.headers["Location"]
+    assert json.loads(reply.body)["properties"]["name"] == "raw"
     headers["X-Trace"] = "1"
-    listed = transport.request("GET", "/datacenters", query={"depth": 1})
-    assert listed.data["items"][0]["href"].startswith("https://api.test:8443/cloudapi/v4/")
+    listed = transport.send("GET", base + "/datacenters?depth=1", {}, None)
+    items = json.loads(listed.body)["items"]
+    assert items[0]["href"].startswith("https://api.test:8443/cloudapi/v4/")
     assert listed.headers["content-type"].startswith("application/json")
-    with pytest.raises(PBNotAuthorizedError):
-        InMemoryTransport(emulator, "mem@example.com", "bad").request("GET", "/datacenters")
+    refused = InMemoryTransport(emulator, "mem@example.com", "bad").send(
+        "GET", base + "/datacenters", {}, None
+    )
+    assert refused.status == 401
+    # The pipeline's Authorization header wins over the transport's own.
+    wrong = transport.send("GET", base + "/datacenters", {"Authorization": "Basic eDp5"}, None)
+    assert wrong.status == 401
 
 
 def test_handle_without_server_uses_in_memory_transport() -> None:

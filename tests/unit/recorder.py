@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
-from profitbricks._transport import Reply
+from urllib3 import HTTPHeaderDict
+
+from profitbricks._pipeline import RawReply
+
+LOCATION = "https://api.example.test/cloudapi/v4/requests/4a9f0c1e-2b3d-4e5f-8a9b/status"
 
 
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, bytes | None]] = []
 
-    def request(
+    def send(
         self,
         method: str,
-        path: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
         *,
-        query: Mapping[str, str | int] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> Reply:
-        self.calls.append((method, path, body))
-        return Reply(202, {}, {}, "req")
+        deadline: float | None = None,
+        max_bytes: int | None = None,
+    ) -> RawReply:
+        path = urlsplit(url).path.removeprefix("/cloudapi/v4")
+        self.calls.append((method, path, None if body is None else bytes(body)))
+        return RawReply(202, HTTPHeaderDict({"Location": LOCATION}), b"{}")
 
     def close(self) -> None:
         pass

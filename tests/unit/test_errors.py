@@ -146,7 +146,7 @@ def test_success_with_a_non_json_body_is_a_pb_error() -> None:
     with pytest.raises(PBError) as info:
         reply_from(200, {}, b"<html>oops</html>", "GET", URL)
     assert info.value.resp == 200
-    assert "invalid JSON" in str(info.value)
+    assert "not JSON" in str(info.value)
     assert info.value.__cause__ is None
     assert info.value.__suppress_context__
 

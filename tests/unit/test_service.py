@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import pytest
 
 from profitbricks import __version__
-from profitbricks._transport import HttpTransport, Reply
+from profitbricks._pipeline import RawReply
+from profitbricks._transport import HttpTransport
 from profitbricks.client import PBConfigurationError, ProfitBricksService
 
 
@@ -15,16 +16,17 @@ class _Closable:
     def __init__(self) -> None:
         self.closed = False
 
-    def request(
+    def send(
         self,
         method: str,
-        path: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
         *,
-        query: Mapping[str, str | int] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-    ) -> Reply:
-        return Reply(200, {}, {}, None)
+        deadline: float | None = None,
+        max_bytes: int | None = None,
+    ) -> RawReply:
+        return RawReply(200, {}, b"{}")
 
     def close(self) -> None:
         self.closed = True
