@@ -43,6 +43,7 @@ from typing import Any
 import urllib3
 from _support import CLIENT_CPU, SERVER_CPU, USER, can_pin, emulator_command, start_server
 
+from profitbricks._pipeline import Pipeline
 from profitbricks._transport import HttpTransport
 
 HERE = Path(__file__).resolve().parent
@@ -95,7 +96,7 @@ def server_connections(url: str, kind: str) -> int | None:
 
 def create_datacenter(url: str) -> str:
     """A data center to read (the fixed server answers any id)."""
-    transport = HttpTransport(url, *USER)
+    transport = pipeline(url)
     try:
         reply = transport.request(
             "POST",
@@ -106,6 +107,11 @@ def create_datacenter(url: str) -> str:
     finally:
         transport.close()
     return str(reply.data["id"])
+
+
+def pipeline(url: str) -> Pipeline:
+    """The SDK's request pipeline over its HTTP transport, as a client builds it."""
+    return Pipeline(HttpTransport(url), url, username=USER[0], password=USER[1])
 
 
 def have_facade() -> bool:
@@ -140,7 +146,7 @@ def clients(url: str, dc_id: str) -> dict[str, Callable[[], tuple[Call, Callable
         return call, connections.close
 
     def transport() -> tuple[Call, Callable[[], None]]:
-        sdk = HttpTransport(url, *USER)
+        sdk = pipeline(url)
         relative = f"/datacenters/{dc_id}"
         query = {"depth": 1}
 
@@ -163,7 +169,7 @@ def clients(url: str, dc_id: str) -> dict[str, Callable[[], tuple[Call, Callable
     table: dict[str, Callable[[], tuple[Call, Callable[[], None]]]] = {
         "http.client, one kept-alive connection": raw,
         "urllib3.HTTPConnectionPool": pool,
-        "profitbricks HttpTransport.request": transport,
+        "profitbricks Pipeline.request": transport,
     }
     if have_facade():
         table["profitbricks get_datacenter"] = facade
@@ -263,7 +269,7 @@ def bench_threads(
     factories: dict[str, Callable[[], tuple[Call, Callable[[], None]]]] = {}
     table = clients(url, dc_id)
     factories["urllib3.HTTPConnectionPool (maxsize 10)"] = table["urllib3.HTTPConnectionPool"]
-    factories["profitbricks HttpTransport.request"] = table["profitbricks HttpTransport.request"]
+    factories["profitbricks Pipeline.request"] = table["profitbricks Pipeline.request"]
     if "profitbricks get_datacenter" in table:
         factories["profitbricks get_datacenter"] = table["profitbricks get_datacenter"]
     for name, factory in factories.items():

@@ -22,6 +22,7 @@ module.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import socket
 import ssl
@@ -186,7 +187,48 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_WATCHDOG._after_fork)
 
 
+class _HeadersCut(http.client.RemoteDisconnected):
+    """The connection ended inside the reply's headers (before the blank line that ends them)."""
+
+
+class _LastLine:
+    """A reader that remembers the last line read (to tell a blank line from the end of data)."""
+
+    __slots__ = ("fp", "last")
+
+    def __init__(self, fp: Any) -> None:
+        self.fp = fp
+        self.last = b""
+
+    def readline(self, limit: int = -1) -> bytes:
+        line: bytes = self.fp.readline(limit)
+        self.last = line
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fp, name)
+
+
+class _CheckedResponse(http.client.HTTPResponse):
+    """http.client takes the end of data for the end of the headers; this refuses it."""
+
+    def begin(self) -> None:
+        fp = self.fp
+        reader = _LastLine(fp)
+        self.fp = reader  # type: ignore[assignment]
+        try:
+            super().begin()
+        finally:
+            current: object = self.fp
+            if current is reader:
+                self.fp = fp
+        if reader.last not in (b"\r\n", b"\n"):
+            raise _HeadersCut("the reply ended inside its headers")
+
+
 class _WatchedHTTPConnection(HTTPConnection):
+    response_class = _CheckedResponse
+
     def connect(self) -> None:
         _WATCHDOG.attach(self)
         super().connect()
@@ -197,6 +239,8 @@ class _WatchedHTTPConnection(HTTPConnection):
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
+    response_class = _CheckedResponse
+
     def connect(self) -> None:
         _WATCHDOG.attach(self)
         super().connect()
@@ -267,6 +311,8 @@ def _describe(exc: Exception) -> tuple[str, bool, bool]:
         return f"TLS failed: {exc}", False, False
     if isinstance(exc, ProtocolError):
         inner = exc.args[1] if len(exc.args) > 1 else None
+        if isinstance(inner, _HeadersCut):
+            return "connection broken: the reply was cut inside its headers", True, True
         if type(inner).__name__ == "IncompleteRead":
             return "the reply was cut short (truncated body)", True, True
         detail = type(inner).__name__ if isinstance(inner, BaseException) else "broken"
@@ -445,7 +491,7 @@ class HttpTransport:
                 response.release_conn()
             if watch is not None:
                 _WATCHDOG.stop(watch)
-        if watch is not None and watch.expired and failure is not None:
+        if watch is not None and watch.expired:
             failure = TransportFailure(
                 "no complete answer before the call's deadline", sent=True, retry=False
             )

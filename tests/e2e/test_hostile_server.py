@@ -1,0 +1,271 @@
+"""A broken or hostile server never yields success, a hang, a huge allocation or a leaked header.
+
+Every case talks to a real local socket server (``hostile.py``) through the public client and
+asserts the documented exception: ``PBError`` with the status when there was one, ``resp=None``
+for a network failure, and a message that says what was wrong.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from profitbricks.client import Datacenter, ProfitBricksService
+from profitbricks.errors import PBError
+
+from .hostile import HostileServer, answer, hostile_server, raw, trickle
+
+DC = "0c5b4a3e-6a1f-4c8e-9d2a-7b1e3f5a9c0d"
+LOCATION = {"Location": f"http://127.0.0.1/cloudapi/v4/requests/{DC}/status"}
+DOC = b'{"id": "x", "type": "datacenter", "properties": {}}'
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as hostile:
+        yield hostile
+
+
+def client_for(server: HostileServer, **options: Any) -> ProfitBricksService:
+    options.setdefault("retries", 0)
+    client = ProfitBricksService(
+        "user", "secret", host_base=server.url, use_config=False, use_keyring=False, **options
+    )
+    client.pipeline.sleep = lambda seconds: None
+    return client
+
+
+def failure(server: HostileServer, call: str = "get", **options: Any) -> PBError:
+    """The PBError a call raises against the server's current behaviour."""
+    client = client_for(server, **options)
+    with pytest.raises(PBError) as info:
+        if call == "get":
+            client.get_datacenter(DC)
+        elif call == "create":
+            client.create_datacenter(Datacenter(name="x", location="de/fra"))
+        else:
+            client.delete_datacenter(DC)
+    client.close()
+    return info.value
+
+
+# The reply is not what the operation returns
+
+
+def test_empty_200_for_a_document_is_an_error(server: HostileServer) -> None:
+    server.behaviour = answer(200, b"")
+    error = failure(server)
+    assert error.resp == 200
+    assert "no body" in str(error)
+    assert "get_datacenter" in str(error)
+
+
+def test_empty_202_for_a_create_is_an_error(server: HostileServer) -> None:
+    server.behaviour = answer(202, b"", headers=LOCATION)
+    error = failure(server, "create")
+    assert error.resp == 202
+    assert "no body" in str(error)
+
+
+def test_202_without_location_is_an_error(server: HostileServer) -> None:
+    server.behaviour = answer(202, DOC)
+    error = failure(server, "create")
+    assert error.resp == 202
+    assert "no Location header" in str(error)
+
+
+def test_empty_202_without_location_for_a_delete_is_an_error(server: HostileServer) -> None:
+    server.behaviour = answer(202, b"")
+    error = failure(server, "delete")
+    assert "no Location header" in str(error)
+
+
+def test_empty_202_with_location_for_a_delete_is_success(server: HostileServer) -> None:
+    server.behaviour = answer(202, b"", headers=LOCATION)
+    client = client_for(server)
+    assert client.delete_datacenter(DC) == {"requestId": DC}
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"<html><body>Service moved</body></html>", "not JSON: Service moved"),
+        (b'{"id": "x"', "not JSON"),
+        (b"[1, 2, 3]", "a JSON list, not an object"),
+        (b'"text"', "a JSON str, not an object"),
+        (b"[" * 100_000, "not JSON"),
+    ],
+    ids=["html", "cut-json", "list", "string", "deeply-nested"],
+)
+def test_a_2xx_body_that_is_not_a_json_object_is_an_error(
+    server: HostileServer, body: bytes, words: str
+) -> None:
+    server.behaviour = answer(200, body)
+    error = failure(server)
+    assert error.resp == 200
+    assert words in str(error)
+
+
+# Broken connections
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"HTTP/1.1 200 OK\r\nContent-Le",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n",
+        b"GARBAGE GARBAGE\r\n\r\n",
+        b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" * 4,
+    ],
+    ids=["closed-at-once", "cut-in-a-header", "cut-before-the-blank-line", "not-http", "binary"],
+)
+def test_a_reply_cut_inside_the_headers_is_a_network_error(
+    server: HostileServer, data: bytes
+) -> None:
+    server.behaviour = raw(data)
+    error = failure(server)
+    assert error.resp is None
+    assert "connection broken" in str(error)
+
+
+def test_a_truncated_body_is_a_network_error(server: HostileServer) -> None:
+    server.behaviour = raw(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + DOC[:20])
+    error = failure(server)
+    assert error.resp is None
+    assert "cut short" in str(error)
+
+
+def test_a_truncated_chunked_body_is_a_network_error(server: HostileServer) -> None:
+    server.behaviour = raw(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n" + DOC[:20]
+    )
+    error = failure(server)
+    assert error.resp is None
+    assert "connection broken" in str(error) or "cut short" in str(error)
+
+
+def test_a_get_cut_short_is_retried_and_then_succeeds(server: HostileServer) -> None:
+    replies = [raw(b"HTTP/1.1 200 OK\r\nContent-Le"), answer(200, DOC)]
+    server.behaviour = lambda conn, request: replies.pop(0)(conn, request)
+    client = client_for(server, retries=2)
+    assert client.get_datacenter(DC)["id"] == "x"
+    assert len(server.requests) == 2
+
+
+def test_a_post_cut_short_is_not_repeated(server: HostileServer) -> None:
+    server.behaviour = raw(b"HTTP/1.1 202 Accepted\r\nContent-Le")
+    error = failure(server, "create", retries=3)
+    assert error.resp is None
+    assert len(server.requests) == 1
+
+
+# Sizes
+
+
+def test_a_10_gib_content_length_is_refused_without_allocating_it(server: HostileServer) -> None:
+    server.behaviour = raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10737418240\r\n\r\n{", close=False)
+    tracemalloc.start()
+    try:
+        error = failure(server)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error.resp == 200
+    assert "declares 10737418240 bytes, more than max_reply_bytes" in str(error)
+    assert peak < 10 * 1024 * 1024
+
+
+def test_a_declared_size_over_the_limit_is_refused(server: HostileServer) -> None:
+    server.behaviour = answer(200, b'{"pad": "' + b"x" * 5000 + b'"}')
+    error = failure(server, max_reply_bytes=4096)
+    assert "more than max_reply_bytes (4096)" in str(error)
+
+
+def test_an_undeclared_size_over_the_limit_is_refused(server: HostileServer) -> None:
+    body = b'{"pad": "' + b"x" * 50_000 + b'"}'
+    server.behaviour = raw(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body)
+    error = failure(server, max_reply_bytes=4096)
+    assert error.resp == 200
+    assert "longer, more than max_reply_bytes (4096)" in str(error)
+
+
+def test_a_reply_within_the_limit_is_read(server: HostileServer) -> None:
+    body = b'{"id": "x", "pad": "' + b"x" * 3000 + b'"}'
+    server.behaviour = raw(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body)
+    client = client_for(server, max_reply_bytes=4096)
+    assert client.get_datacenter(DC)["id"] == "x"
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True, "10"])
+def test_max_reply_bytes_must_be_a_positive_integer(value: Any) -> None:
+    with pytest.raises(PBError, match="max_reply_bytes must be an integer"):
+        ProfitBricksService("u", "p", use_config=False, max_reply_bytes=value)
+
+
+# Time
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", b"HTTP/1.1 200 OK\r\nX-Slow: "],
+    ids=["in-the-body", "in-the-headers"],
+)
+def test_a_trickling_server_is_cut_off_at_the_deadline(server: HostileServer, head: bytes) -> None:
+    server.behaviour = trickle(head, every=0.05, total=8)
+    started = time.monotonic()
+    error = failure(server, deadline=0.6, timeout=5)
+    elapsed = time.monotonic() - started
+    assert error.resp is None
+    assert "deadline" in str(error)
+    assert elapsed < 2.5
+
+
+def test_the_deadline_also_bounds_retries(server: HostileServer) -> None:
+    server.behaviour = answer(503, b"{}")
+    client = client_for(server, retries=50, deadline=0.5)
+    client.pipeline.sleep = time.sleep
+    started = time.monotonic()
+    with pytest.raises(PBError) as info:
+        client.get_datacenter(DC)
+    assert time.monotonic() - started < 2.0
+    assert info.value.resp == 503
+
+
+@pytest.mark.parametrize("value", [0, -1, float("inf"), float("nan"), True, "5"])
+def test_the_deadline_must_be_a_positive_finite_number(value: Any) -> None:
+    with pytest.raises(PBError, match="deadline must be a finite number"):
+        ProfitBricksService("u", "p", use_config=False, deadline=value)
+
+
+def test_the_default_deadline_is_finite() -> None:
+    client = ProfitBricksService("u", "p", use_config=False)
+    assert client.deadline == 300.0
+
+
+# Redirects and error pages
+
+
+def test_a_redirect_to_another_host_is_not_followed(server: HostileServer) -> None:
+    with hostile_server(answer(200, DOC)) as other:
+        server.behaviour = answer(
+            302, b"", headers={"Location": f"http://localhost:{other.port}/cloudapi/v4/x"}
+        )
+        error = failure(server)
+        assert error.resp == 302
+        assert other.requests == []
+        assert other.connections == 0
+
+
+def test_an_html_502_is_retried_then_raised_with_an_excerpt(server: HostileServer) -> None:
+    page = b"<html><head><title>502</title></head><body><h1>Bad Gateway</h1> nginx</body></html>"
+    server.behaviour = answer(502, page, headers={"Content-Type": "text/html"})
+    error = failure(server, retries=2)
+    assert error.resp == 502
+    assert "Bad Gateway" in str(error)
+    assert "<h1>" not in str(error)
+    assert len(server.requests) == 3
