@@ -42,13 +42,13 @@ def client_for(server: HostileServer, **options: Any) -> ProfitBricksService:
 def failure(server: HostileServer, call: str = "get", **options: Any) -> PBError:
     """The PBError a call raises against the server's current behaviour."""
     client = client_for(server, **options)
+    calls = {
+        "get": lambda: client.get_datacenter(DC),
+        "create": lambda: client.create_datacenter(Datacenter(name="x", location="de/fra")),
+        "delete": lambda: client.delete_datacenter(DC),
+    }
     with pytest.raises(PBError) as info:
-        if call == "get":
-            client.get_datacenter(DC)
-        elif call == "create":
-            client.create_datacenter(Datacenter(name="x", location="de/fra"))
-        else:
-            client.delete_datacenter(DC)
+        calls[call]()
     client.close()
     return info.value
 
