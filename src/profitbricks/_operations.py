@@ -218,8 +218,10 @@ class Operation(Generic[T]):
         reserved = self._reserved
         fields = {k: v for k, v in arguments.items() if k not in reserved}
         if self.body is Body.FORM:
+            from ._redact import SecretBytes
+
             form = {k: str(v) for k, v in update_properties(None, fields).items()}
-            return urlencode(form).encode(), FORM
+            return SecretBytes(urlencode(form).encode()), FORM
         properties = update_properties(resource, fields)
         if validate:
             from ._validation import validate_update

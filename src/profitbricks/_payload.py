@@ -130,5 +130,7 @@ def update_properties(resource: type[Resource] | None, values: Mapping[str, Any]
 
 
 def encode_json(body: Any) -> bytes:
-    """Serialize a body compactly as UTF-8 JSON."""
-    return json.dumps(body, separators=(",", ":")).encode()
+    """Serialize a body compactly as UTF-8 JSON (bytes that do not show in a repr)."""
+    from ._redact import SecretBytes
+
+    return SecretBytes(json.dumps(body, separators=(",", ":")).encode())

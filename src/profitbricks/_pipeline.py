@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from profitbricks import __version__
 from profitbricks._config import check_headers, parse_base_url
+from profitbricks._redact import Secret, SecretBytes
 from profitbricks.errors import (
     PBConfigurationError,
     PBError,
@@ -450,22 +451,6 @@ def encode_query(query: Mapping[str, str | int]) -> str:
             text = quote(str(value), safe="")
         parts.append(f"{name}={text}")
     return "&".join(parts)
-
-
-class Secret(str):
-    """A header value that shows as ``'<redacted>'`` in any repr (of a dict holding it, say)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "'<redacted>'"
-
-
-class SecretBytes(bytes):
-    """A request body that shows only its length in any repr (it may carry a password)."""
-
-    def __repr__(self) -> str:
-        return f"<request body: {len(self)} bytes>"
 
 
 def authorization(username: str, password: str) -> Secret:

@@ -21,6 +21,9 @@ class HostileServer:
 
     def __init__(self, behaviour: Behaviour | None = None) -> None:
         self.behaviour: Behaviour = behaviour or answer(200, b"{}")
+        #: when set, called with each new connection instead of reading requests (a server that
+        #: speaks first, e.g. plain HTTP where the client starts TLS)
+        self.on_connect: Callable[[socket.socket], None] | None = None
         self.requests: list[bytes] = []
         self.connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -48,6 +51,9 @@ class HostileServer:
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(10)
         with contextlib.suppress(OSError), conn:
+            if self.on_connect is not None:
+                self.on_connect(conn)
+                return
             while not self._stop.is_set():
                 request = read_request(conn)
                 if not request:
