@@ -76,6 +76,36 @@ def test_request_id_of_rejects_values_without_an_id(value: object) -> None:
     assert "cannot wait" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ({"id": "x", "type": "server"}, "no 'requestId' among its keys ('id', 'type')"),
+        ({"requestId": None, "id": "x"}, "'requestId' is None"),
+        ({"requestId": "", "id": "x"}, "'requestId' is ''"),
+        ({"requestId": 42}, "'requestId' is 42"),
+        ({"requestId": ["a"]}, "'requestId' is list"),
+        (True, "cannot wait for a bool"),
+        (42, "cannot wait for a int"),
+        (["abc"], "cannot wait for a list"),
+        (object(), "cannot wait for a object"),
+    ],
+)
+def test_the_error_names_what_it_got(value: object, named: str) -> None:
+    with pytest.raises(TypeError) as info:
+        request_id_of(value)
+    assert named in str(info.value)
+
+
+def test_wait_for_completion_names_what_it_got() -> None:
+    from profitbricks.client import ProfitBricksService
+
+    client = ProfitBricksService("u", "p", use_config=False)
+    with pytest.raises(TypeError, match="'requestId' is None"):
+        client.wait_for_completion({"requestId": None, "id": "x"})
+    with pytest.raises(TypeError, match="no 'requestId' among its keys"):
+        client.wait_for_requests([{"id": "x"}])
+
+
 def test_type_error_does_not_show_the_value() -> None:
     with pytest.raises(TypeError) as info:
         request_id_of({"properties": {"imagePassword": "hunter2hunter2"}})
