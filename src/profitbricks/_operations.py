@@ -6,6 +6,12 @@ one-line summary and the ``(resource, verb)`` a command line exposes it as. ``Pr
 methods only bind their arguments to an entry; ``Operation.prepare`` turns those arguments into
 the exact wire request and ``Operation.result`` turns the reply into the return value.
 
+``prepare`` lets every path argument name exactly one path segment: an empty id, ``.``, ``..``,
+or an id with ``/``, ``\\``, ``?``, ``#``, ``%``, whitespace or a non-printable character raises
+``PBValidationError`` before anything is sent, even with ``validate=False`` (a proxy or server
+that removes dot segments would otherwise turn ``DELETE .../servers/..`` into a delete of the
+data centre). A location id keeps its one ``/`` and must look like ``de/fra``.
+
 Importing this module stays cheap (it runs before every script's first call): the resource
 classes, the serializer and the validation rules are loaded when a request body needs them.
 """
@@ -13,6 +19,7 @@ classes, the serializer and the validation rules are loaded when a request body 
 from __future__ import annotations
 
 import enum
+import re
 import string
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar, cast
@@ -21,6 +28,7 @@ from urllib.parse import quote, urlencode
 if TYPE_CHECKING:
     from . import resources as res
     from ._transport import Reply
+    from .errors import PBValidationError
     from .types import (
         Accepted,
         Collection,
@@ -84,6 +92,68 @@ class WireRequest(NamedTuple):
 
 _FORMATTER = string.Formatter()
 
+_SEGMENT_RULE = (
+    "a path id must be one path segment (not empty, '.' or '..'; "
+    "no '/', '\\', '?', '#', '%', whitespace or control characters)"
+)
+_LOCATION_RULE = (
+    "must be a location id like 'de/fra' (two parts of letters, digits, '_' and '-', "
+    "each starting with a letter or digit, joined by one '/')"
+)
+_LOCATION_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_NOT_IN_SEGMENT = frozenset("/\\?#%")
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut short so that a huge argument does not make a huge message."""
+    if isinstance(value, str) and len(value) > 40:
+        return repr(value[:40]) + "..."
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _path_segment(name: str, value: Any, location: bool) -> str:
+    """The percent-encoded path segment(s) for argument ``name``; raises PBValidationError.
+
+    An ``int`` (a LAN id) or ``uuid.UUID`` becomes its ``str()``; any other non-string is refused.
+    """
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = str(int(value))
+    else:
+        # A UUID object can only exist once its module is loaded; importing it is cheap then.
+        from uuid import UUID
+
+        if not isinstance(value, UUID):
+            if value is None:
+                problem = f"{name}: a path id is required, got None"
+            else:
+                problem = (
+                    f"{name}: {_shown(value)} is not allowed: "
+                    f"must be a string id, not {type(value).__name__}"
+                )
+            raise _path_error(problem)
+        text = str(value)
+    if location:
+        head, slash, tail = text.partition("/")
+        if not (slash and _LOCATION_PART.fullmatch(head) and _LOCATION_PART.fullmatch(tail)):
+            raise _path_error(f"{name}: {_shown(value)} is not allowed: {_LOCATION_RULE}")
+        return text
+    if (
+        text in ("", ".", "..")
+        or not _NOT_IN_SEGMENT.isdisjoint(text)
+        or not all(ch.isprintable() and not ch.isspace() for ch in text)
+    ):
+        raise _path_error(f"{name}: {_shown(value)} is not allowed: {_SEGMENT_RULE}")
+    return quote(text, safe="")
+
+
+def _path_error(message: str) -> PBValidationError:
+    from ._validation import validation_error
+
+    return validation_error([message])
+
 
 class Operation(Generic[T]):
     """One API operation (read-only). ``T`` is the type of the value the SDK method returns.
@@ -135,13 +205,14 @@ class Operation(Generic[T]):
         self.body_arg: Final = body_arg
         self.kind: Final = kind
         self.reply: Final = reply
-        #: path parameters whose value keeps its slashes (a location id is ``us/las``)
+        #: path parameters that hold a location id, which keeps its one slash (``us/las``)
         self.keep_slash: Final = keep_slash
-        # The template as (literal text, parameter or None) pieces, joined by ``prepare``.
+        # The template as (literal text, parameter or None, is a location id) pieces, joined by
+        # ``prepare``.
         self._pieces: Final = tuple(
-            (text, name or None) for text, name, _, _ in _FORMATTER.parse(path)
+            (text, name or None, name in keep_slash) for text, name, _, _ in _FORMATTER.parse(path)
         )
-        self.params: Final = tuple(name for _, name in self._pieces if name)
+        self.params: Final = tuple(name for _, name, _ in self._pieces if name)
         self._resource_name: Final = resource
         self._reserved: Final = frozenset((*self.params, *query, body_arg))
 
@@ -160,20 +231,28 @@ class Operation(Generic[T]):
     def prepare(self, arguments: Mapping[str, Any], *, validate: bool = True) -> WireRequest:
         """Build the wire request for ``arguments`` (the method's arguments by name).
 
-        Raises ValueError for a missing path parameter, TypeError for a resource argument of
-        the wrong class, and PBValidationError (when ``validate``) for an invalid body.
+        Each path argument is percent-encoded into exactly one path segment; a missing one, a
+        non-string (other than an ``int`` or ``uuid.UUID``), ``.``, ``..``, or one containing
+        ``/``, ``\\``, ``?``, ``#``, ``%``, whitespace or a non-printable character raises
+        PBValidationError whether or not ``validate`` is set; a location id must look like
+        ``de/fra``. Raises ValueError for a missing reference id in the body, TypeError for a
+        resource argument of the wrong class, and PBValidationError (when ``validate``) for an
+        invalid body.
         """
         parts = []
-        for text, name in self._pieces:
+        for text, name, location in self._pieces:
             parts.append(text)
             if name is None:
                 continue
             value = arguments.get(name)
-            if value is None or value == "":
-                raise ValueError(f"{self.name}(): {name} is required, got {value!r}")
-            # An ASCII id of letters, digits and dashes (the usual UUID) is its own quoting.
-            if type(value) is not str or not (value.isascii() and value.replace("-", "").isalnum()):
-                value = quote(str(value), safe="/" if name in self.keep_slash else "")
+            # An ASCII id of letters, digits and dashes (the usual UUID) is its own quoting; only
+            # other values pay for the full check.
+            if (
+                location
+                or type(value) is not str
+                or not (value.isascii() and value.replace("-", "").isalnum())
+            ):
+                value = _path_segment(name, value, location)
             parts.append(value)
         path = "".join(parts)
         query: dict[str, str | int] | None = None

@@ -715,9 +715,9 @@ ROWS = [
     # Path quoting: ids are percent-quoted, a location keeps its slash.
     row(
         "get_server",
-        lambda c: c.get_server("a b/c", "d?e#f", depth=0),
+        lambda c: c.get_server("a:b;c", "\u00fc=@x", depth=0),
         "GET",
-        "/datacenters/a%20b%2Fc/servers/d%3Fe%23f",
+        "/datacenters/a%3Ab%3Bc/servers/%C3%BC%3D%40x",
         depth(0),
         id="get_server-quoted-ids",
     ),

@@ -374,10 +374,12 @@ def test_spec_examples_pass_validation(call: Call) -> None:
     assert len(recorder.calls) == 1
 
 
-def test_missing_path_ids_are_refused_before_sending() -> None:
+def test_missing_ids_are_refused_before_sending() -> None:
     recorder = Recorder()
     client = ProfitBricksService(transport=recorder)
-    with pytest.raises(ValueError, match="server_id"):
+    # A path id breaks the path rule (tests/unit/test_path_segments.py); a missing body reference
+    # is an argument error.
+    with pytest.raises(PBValidationError, match="server_id"):
         client.delete_server("dc", "")
     with pytest.raises(ValueError, match="volume_id"):
         client.attach_volume("dc", "srv", None)  # type: ignore[arg-type]
