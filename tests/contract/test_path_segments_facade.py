@@ -1,8 +1,9 @@
 """Through ``ProfitBricksService``: a path argument ``..`` is refused and nothing is sent.
 
 One case per operation and path parameter (the operation's SDK method, or the method that
-reaches it, called as in ``test_wire``), with validation on and off. The transport is replaced
-by a counter that fails the test when the client asks for it.
+reaches it, called as in ``test_wire``), with validation on and off. The client's request
+pipeline (the only way to the transport) is replaced by a counter that fails the test when the
+client asks for it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .path_calls import FIRST_ROWS, call_with
 
 
 class Sent(Exception):
-    """The client asked for its transport: it was about to send a request."""
+    """The client asked for its request pipeline: it was about to send a request."""
 
 
 CASES = [
@@ -32,7 +33,7 @@ CASES = [
 
 @pytest.fixture
 def transport() -> Iterator[PropertyMock]:
-    with patch.object(ProfitBricksService, "transport", new_callable=PropertyMock) as counter:
+    with patch.object(ProfitBricksService, "pipeline", new_callable=PropertyMock) as counter:
         counter.side_effect = Sent
         yield counter
 
