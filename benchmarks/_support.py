@@ -60,7 +60,7 @@ def start_server(command: list[str], name: str) -> tuple[subprocess.Popen[str], 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = process.stdout.readline()
-        match = re.search(r"(http://\S+/cloudapi/v4)", line)
+        match = re.search(r"(https?://\S+/cloudapi/v4)", line)
         if match:
             return process, match.group(1)
         if not line:

@@ -4,8 +4,12 @@ It stands in for a very fast API so that client-side costs show: asyncio, one pr
 beyond finding the end of the request head (and skipping a ``Content-Length`` body). It counts the
 connections it accepts; ``GET /_stats`` answers ``{"connections": n, "requests": m}``.
 
-Run: ``python benchmarks/fixed_response_server.py [--port 0] [--cpu N]``; it prints
-``listening on http://127.0.0.1:<port>/cloudapi/v4`` once ready.
+``--tls CERT KEY`` serves HTTPS with that certificate chain and key (connections are counted once
+their handshake is done). ``--close`` answers every request with ``Connection: close`` and closes
+the connection, so each request costs the client a new connection.
+
+Run: ``python benchmarks/fixed_response_server.py [--port 0] [--cpu N] [--tls CERT KEY]
+[--close]``; it prints ``listening on http(s)://127.0.0.1:<port>/cloudapi/v4`` once ready.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import os
+import ssl
 import sys
 
 DATACENTER_ID = "7c3e1a6e-0f5b-4d2a-9a41-3f6f1f0c2b8d"
@@ -55,20 +60,26 @@ BODY = datacenter_document()
 STATS = {"connections": 0, "requests": 0}
 
 
-def response(body: bytes) -> bytes:
+def response(body: bytes, close: bool = False) -> bytes:
     head = (
         "HTTP/1.1 200 OK\r\n"
         "Content-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n"
-        "Connection: keep-alive\r\n\r\n"
+        f"Connection: {'close' if close else 'keep-alive'}\r\n\r\n"
     )
     return head.encode() + body
 
 
 FIXED = response(BODY)
+FIXED_CLOSE = response(BODY, close=True)
 
 
 class FixedResponse(asyncio.Protocol):
+    def __init__(self, close: bool) -> None:
+        # With ``close``: answer ``Connection: close`` and close after the first request.
+        self.close = close
+        self.fixed = FIXED_CLOSE if close else FIXED
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
@@ -94,16 +105,25 @@ class FixedResponse(asyncio.Protocol):
             self.buffer = self.buffer[end + 4 + length :]
             STATS["requests"] += 1
             if head.startswith(b"GET /_stats "):
-                self.transport.write(response(json.dumps(STATS).encode()))
+                self.transport.write(response(json.dumps(STATS).encode(), self.close))
             else:
-                self.transport.write(FIXED)
+                self.transport.write(self.fixed)
+            if self.close:
+                self.transport.close()
+                return
 
 
-async def serve(port: int) -> None:
+async def serve(port: int, tls: ssl.SSLContext | None, close: bool) -> None:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(FixedResponse, "127.0.0.1", port, backlog=128)
+    server = await loop.create_server(
+        lambda: FixedResponse(close), "127.0.0.1", port, backlog=128, ssl=tls
+    )
     bound = server.sockets[0].getsockname()[1]
-    print(f"listening on http://127.0.0.1:{bound}/cloudapi/v4 ({len(BODY)}-byte body)", flush=True)
+    scheme = "https" if tls else "http"
+    print(
+        f"listening on {scheme}://127.0.0.1:{bound}/cloudapi/v4 ({len(BODY)}-byte body)",
+        flush=True,
+    )
     async with server:
         await server.serve_forever()
 
@@ -112,11 +132,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--cpu", type=int, default=None, help="pin to this CPU")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS")
+    parser.add_argument("--close", action="store_true", help="one request per connection")
     args = parser.parse_args(argv)
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
+    tls = None
+    if args.tls:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(*args.tls)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.port))
+        asyncio.run(serve(args.port, tls, args.close))
     return 0
 
 
