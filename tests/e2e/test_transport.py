@@ -18,7 +18,7 @@ import urllib3
 
 from profitbricks._pipeline import Pipeline
 from profitbricks._transport import HttpTransport, RetryPolicy
-from profitbricks.client import Datacenter
+from profitbricks.client import Datacenter, PBConfigurationError, ProfitBricksService
 from profitbricks.emulator.testing import EmulatorHandle
 from profitbricks.errors import (
     PBError,
@@ -449,6 +449,73 @@ def test_tls_verification_can_be_turned_off(
     ):
         reply = sdk.request("GET", "/datacenters")
     assert reply.status == 200
+
+
+class ContextUse:
+    """Counts CA loads and records the context of every TLS socket a client opens."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.loads: list[str] = []
+        self.wrapped_by: list[ssl.SSLContext] = []
+        for name in ("load_default_certs", "load_verify_locations", "set_default_verify_paths"):
+            original = getattr(ssl.SSLContext, name)
+
+            def counted(
+                ctx: ssl.SSLContext, *a: Any, _o: Any = original, _n: str = name, **k: Any
+            ) -> Any:
+                self.loads.append(_n)
+                return _o(ctx, *a, **k)
+
+            monkeypatch.setattr(ssl.SSLContext, name, counted)
+        wrap = ssl.SSLContext.wrap_socket
+
+        def wrapped(ctx: ssl.SSLContext, *a: Any, **k: Any) -> Any:
+            if not k.get("server_side"):  # the TLS front's own sockets are not counted
+                self.wrapped_by.append(ctx)
+            return wrap(ctx, *a, **k)
+
+        monkeypatch.setattr(ssl.SSLContext, "wrap_socket", wrapped)
+
+
+def test_one_tls_context_serves_every_connection_and_reconnect(
+    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _front, cert, url = tls_front
+    use = ContextUse(monkeypatch)
+    # "Connection: close" makes the server end every connection: each call reconnects.
+    client = emulator.new_client(
+        host_base=url, host_cert=str(cert), headers={"Connection": "close"}
+    )
+    for _ in range(4):
+        assert client.list_datacenters()["items"] == []
+    context = client.transport.tls  # type: ignore[attr-defined]
+    assert len(use.wrapped_by) == 4
+    assert all(used is context for used in use.wrapped_by)
+    assert use.loads == ["load_verify_locations"]
+
+
+def test_the_system_store_is_loaded_once_per_client(
+    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _front, _cert, url = tls_front
+    use = ContextUse(monkeypatch)
+    client = emulator.new_client(host_base=url, retries=0)
+    for _ in range(3):
+        # The self-signed certificate is not in the system store: each call fails to verify.
+        with pytest.raises(PBError, match="TLS failed"):
+            client.list_datacenters()
+    assert len(use.wrapped_by) == 3
+    assert use.loads.count("load_default_certs") == 1
+    assert "load_verify_locations" not in use.loads
+
+
+def test_an_unreadable_ca_bundle_is_a_configuration_error(tmp_path: Path) -> None:
+    client = ProfitBricksService(
+        "u", "p", host_base="https://127.0.0.1:1/v4", host_cert=str(tmp_path / "none.pem"),
+        use_config=False, use_keyring=False,
+    )  # fmt: skip
+    with pytest.raises(PBConfigurationError, match="cannot load the TLS certificates"):
+        client.list_datacenters()
 
 
 # Construction

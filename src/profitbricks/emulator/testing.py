@@ -89,7 +89,8 @@ class EmulatorHandle:
     ) -> ProfitBricksService:
         """A new ``ProfitBricksService`` for this emulator (default: the first account).
 
-        ``service_kwargs`` go to the constructor (``headers=``, ``retries=``, ...). The client
+        ``service_kwargs`` go to the constructor (``headers=``, ``retries=``, ``host_base=`` for a
+        front such as a TLS proxy, ...). The client
         reads no configuration file and no keyring unless asked to.
         """
         from profitbricks.client import ProfitBricksService
@@ -103,10 +104,10 @@ class EmulatorHandle:
                 self.password if password is None else password,
                 base_url=self.url,
             )
+        service_kwargs.setdefault("host_base", self.url)
         client = ProfitBricksService(
             username=self.username if username is None else username,
             password=self.password if password is None else password,
-            host_base=self.url,
             **service_kwargs,
         )
         self._clients.append(client)
