@@ -226,28 +226,26 @@ class _CheckedResponse(http.client.HTTPResponse):
             raise _HeadersCut("the reply ended inside its headers")
 
 
-class _WatchedHTTPConnection(HTTPConnection):
-    response_class = _CheckedResponse
+class _Watched:
+    """Ties a connection to the deadline of the call using it, whenever it connects or sends."""
+
+    response_class: Any = _CheckedResponse
 
     def connect(self) -> None:
         _WATCHDOG.attach(self)
-        super().connect()
+        super().connect()  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _WATCHDOG.attach(self)
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    response_class = _CheckedResponse
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def connect(self) -> None:
-        _WATCHDOG.attach(self)
-        super().connect()
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _WATCHDOG.attach(self)
-        super().request(*args, **kwargs)
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):

@@ -1,4 +1,4 @@
-"""A Transport for unit tests: records (method, path, body) and accepts every call with 202."""
+"""A Transport for unit tests: records (method, path, body); GETs get ``{}``, the rest a 202."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ LOCATION = "https://api.example.test/cloudapi/v4/requests/4a9f0c1e-2b3d-4e5f-8a9
 class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, bytes | None]] = []
+        self.closed = False
 
     def send(
         self,
@@ -28,7 +29,9 @@ class Recorder:
     ) -> RawReply:
         path = urlsplit(url).path.removeprefix("/cloudapi/v4")
         self.calls.append((method, path, None if body is None else bytes(body)))
+        if method == "GET":
+            return RawReply(200, HTTPHeaderDict(), b"{}")
         return RawReply(202, HTTPHeaderDict({"Location": LOCATION}), b"{}")
 
     def close(self) -> None:
-        pass
+        self.closed = True

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pytest
 
 from profitbricks import __version__
-from profitbricks._pipeline import RawReply
 from profitbricks._transport import HttpTransport
 from profitbricks.client import PBConfigurationError, ProfitBricksService
 
-
-class _Closable:
-    def __init__(self) -> None:
-        self.closed = False
-
-    def send(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes | None,
-        *,
-        deadline: float | None = None,
-        max_bytes: int | None = None,
-    ) -> RawReply:
-        return RawReply(200, {}, b"{}")
-
-    def close(self) -> None:
-        self.closed = True
+from .recorder import Recorder
 
 
 @pytest.fixture(autouse=True)
@@ -94,7 +73,7 @@ def test_http_transport_is_made_on_first_use_and_replaced_after_close() -> None:
 
 
 def test_given_transport_needs_no_credentials_and_is_closed_on_exit() -> None:
-    transport = _Closable()
+    transport = Recorder()
     with _offline(transport=transport) as client:
         assert client.transport is transport
         assert client.list_datacenters() == {}
