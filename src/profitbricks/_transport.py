@@ -463,6 +463,7 @@ class HttpTransport:
         watch = _WATCHDOG.start(deadline) if deadline is not None else None
         failure: TransportFailure | None = None
         response: Any = None
+        data = None
         try:
             response = self._pool.urlopen(
                 method,
@@ -488,7 +489,9 @@ class HttpTransport:
             )
         finally:
             if response is not None:
-                if failure is not None:
+                if data is None:
+                    # Not read to the end (a failure, or an interruption such as Ctrl+C): the
+                    # connection must not go back to the pool with a reply half read.
                     response.close()
                 response.release_conn()
             if watch is not None:
@@ -499,4 +502,5 @@ class HttpTransport:
             )
         if failure is not None:
             raise failure
+        assert data is not None
         return RawReply(response.status, response.headers, data)
