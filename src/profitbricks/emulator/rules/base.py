@@ -4,7 +4,8 @@ A :class:`Call` is one authenticated API call as the rules see it: who makes it,
 contract, the requested depth, the view for rendering and a lazily parsed body. Lookups resolve
 path ids within the caller's contract and visibility (anything else is :class:`NotFound`, so
 foreign ids look exactly like missing ones); :func:`need_edit` turns a read-only share into
-:class:`Forbidden`.
+:class:`Forbidden`. Ids and addresses named in request bodies go through the ``resolve_*``
+functions and the registry :data:`BODY_REFERENCES`, which use the same lookups.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .. import render
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden, Invalid, NotFound
 from ..render import View
 from ..requests import Request, RequestLog
 from ..state import (
@@ -34,11 +35,14 @@ from ..state import (
     User,
     Volume,
 )
+from .validators import describe, is_private_ip
 
 __all__ = [
+    "BODY_REFERENCES",
     "EDIT",
     "NONE",
     "READ",
+    "BodyRef",
     "Call",
     "Result",
     "child",
@@ -52,6 +56,13 @@ __all__ = [
     "listing",
     "member",
     "need_edit",
+    "resolve_image",
+    "resolve_ips",
+    "resolve_nic",
+    "resolve_snapshot",
+    "resolve_source",
+    "resolve_user",
+    "resolve_volume",
     "rights",
     "visible_listing",
 ]
@@ -273,3 +284,241 @@ def touch_datacenter(call: Call, request: Request, dc: Datacenter) -> None:
             dc.props["version"] = version + 1
 
     call.log.on_done(request, bump)
+
+
+# -- references in request bodies -------------------------------------------------------------
+#
+# Ids and addresses named in a body are looked up with the lookups the paths use, so whatever the
+# caller could not GET (another contract's, or not shared with this user) is refused exactly
+# like an id that does not exist: 422 naming the attribute, the API's answer to an unknown id in
+# a body (WIRE.md 9.2, e.g. a volume's ``image``).
+
+#: (method, route) of an operation, the route spelled as in the emulator's routing table
+Operation = tuple[str, str]
+
+_DC = "/datacenters/<dc_id>"
+_SRV = _DC + "/servers/<srv_id>"
+
+
+@dataclass(frozen=True, slots=True)
+class BodyRef:
+    """A request-body field that names a resource or an address of the caller.
+
+    ``name`` is the registry key, ``attr`` the attribute an error names, ``kind`` what the value
+    must resolve to (``image``, ``image-or-snapshot``, ``snapshot``, ``volume``, ``nic``,
+    ``user`` or ``ip``), ``missing`` the rule an error states (``{value}`` is the id or address,
+    ``{location}`` the data centre's location), ``operations`` the operations whose bodies
+    carry the field and where it can name something that exists (nested create bodies
+    included; in the body of a new data centre, ids of its volumes and NICs cannot exist yet and
+    are always refused).
+    """
+
+    name: str
+    attr: str
+    kind: str
+    missing: str
+    operations: tuple[Operation, ...]
+
+
+#: Every body reference, by name. A resolver only accepts a registered one, and the tenancy
+#: tests are generated from this table.
+BODY_REFERENCES: dict[str, BodyRef] = {}
+
+
+def _reference(name: str, attr: str, kind: str, missing: str, *operations: Operation) -> BodyRef:
+    ref = BodyRef(name, attr, kind, missing, operations)
+    BODY_REFERENCES[name] = ref
+    return ref
+
+
+_NO_VOLUME = "refers to no volume of this data center: {value}"
+_NO_NIC = "refers to no NIC of this data center: {value}"
+_NO_IMAGE = "refers to no image that exists: {value}"
+
+VOLUME_IMAGE = _reference(
+    "volume.image",
+    "image",
+    "image-or-snapshot",
+    "refers to no image or snapshot that exists: {value}",
+    ("POST", _DC + "/volumes"),
+    ("POST", _DC + "/servers"),
+    ("POST", "/datacenters"),
+)
+SERVER_BOOT_VOLUME = _reference(
+    "server.bootVolume",
+    "bootVolume",
+    "volume",
+    _NO_VOLUME,
+    ("POST", _DC + "/servers"),
+    ("PATCH", _SRV),
+)
+SERVER_BOOT_CDROM = _reference(
+    "server.bootCdrom",
+    "bootCdrom",
+    "image",
+    _NO_IMAGE,
+    ("POST", _DC + "/servers"),
+    ("PATCH", _SRV),
+    ("POST", "/datacenters"),
+)
+SERVER_VOLUMES = _reference(
+    "server.entities.volumes", "id", "volume", _NO_VOLUME, ("POST", _DC + "/servers")
+)
+ATTACHED_VOLUME = _reference(
+    "server.volumes.id", "id", "volume", _NO_VOLUME, ("POST", _SRV + "/volumes")
+)
+ATTACHED_CDROM = _reference(
+    "server.cdroms.id", "id", "image", _NO_IMAGE, ("POST", _SRV + "/cdroms")
+)
+NIC_IPS = _reference(
+    "nic.ips",
+    "ips",
+    "ip",
+    "must hold private addresses or addresses of a reserved IP block of {location}, got {value}",
+    ("POST", _SRV + "/nics"),
+    ("PATCH", _SRV + "/nics/<nic_id>"),
+    ("POST", _DC + "/servers"),
+    ("POST", "/datacenters"),
+)
+LOADBALANCER_IP = _reference(
+    "loadbalancer.ip",
+    "ip",
+    "ip",
+    "must be a private address or an address of a reserved IP block of {location}, got {value}",
+    ("POST", _DC + "/loadbalancers"),
+    ("PATCH", _DC + "/loadbalancers/<lb_id>"),
+    ("POST", "/datacenters"),
+)
+BALANCED_NICS = _reference(
+    "loadbalancer.entities.balancednics", "id", "nic", _NO_NIC, ("POST", _DC + "/loadbalancers")
+)
+BALANCED_NIC = _reference(
+    "loadbalancer.balancednics.id",
+    "id",
+    "nic",
+    _NO_NIC,
+    ("POST", _DC + "/loadbalancers/<lb_id>/balancednics"),
+)
+LAN_NICS = _reference("lan.entities.nics", "id", "nic", _NO_NIC, ("POST", _DC + "/lans"))
+LAN_FAILOVER = _reference(
+    "lan.ipFailover",
+    "ipFailover",
+    "nic",
+    "names NIC {value}, which is not a NIC of this data center",
+    ("PATCH", _DC + "/lans/<lan_id>"),
+)
+RESTORE_SNAPSHOT = _reference(
+    "volume.restore-snapshot.snapshotId",
+    "snapshotId",
+    "snapshot",
+    "refers to no snapshot that exists: {value}",
+    ("POST", _DC + "/volumes/<volume_id>/restore-snapshot"),
+)
+GROUP_USER = _reference(
+    "group.users.id",
+    "id",
+    "user",
+    "refers to no user of this contract: {value}",
+    ("POST", "/um/groups/<group_id>/users"),
+)
+
+
+def _resolve(
+    ref: BodyRef, kind: str, value: object, at: str, lookup: Callable[[str], _T], **details: str
+) -> _T:
+    """``lookup(value)``, or :class:`Invalid` stating ``ref``'s rule when that is NotFound."""
+    if BODY_REFERENCES.get(ref.name) is not ref or ref.kind != kind:
+        raise TypeError(f"{ref.name} is not a registered {kind} reference")
+    if isinstance(value, str) and value:
+        try:
+            return lookup(value)
+        except NotFound:
+            pass
+    shown = value if isinstance(value, str) else describe(value)
+    raise Invalid(ref.attr, ref.missing.format(value=shown, **details), at=at)
+
+
+def _image_or_snapshot(call: Call, source_id: str) -> Image | Snapshot:
+    try:
+        return find_image(call, source_id)
+    except NotFound:
+        return find_snapshot(call, source_id)
+
+
+def _dc_volume(dc: Datacenter | None, volume_id: str) -> Volume:
+    if dc is None:
+        raise NotFound()
+    return child(dc.volumes, volume_id)
+
+
+def _dc_nic(dc: Datacenter | None, nic_id: str) -> Nic:
+    if dc is not None:
+        for server in dc.servers.values():
+            nic = server.nics.get(nic_id)
+            if nic is not None:
+                return nic
+    raise NotFound()
+
+
+def resolve_image(call: Call, ref: BodyRef, image_id: object, at: str) -> Image:
+    """The image ``image_id`` as ``GET /images/{id}`` finds it for the caller (public, or the
+    contract's and visible to the caller); else :class:`Invalid` naming ``ref``."""
+    return _resolve(ref, "image", image_id, at, lambda i: find_image(call, i))
+
+
+def resolve_source(call: Call, ref: BodyRef, source_id: object, at: str) -> Image | Snapshot:
+    """The image, else the snapshot, ``source_id`` as the caller may GET it; else
+    :class:`Invalid`."""
+    return _resolve(ref, "image-or-snapshot", source_id, at, lambda i: _image_or_snapshot(call, i))
+
+
+def resolve_snapshot(call: Call, ref: BodyRef, snapshot_id: object, at: str) -> Snapshot:
+    """The snapshot ``snapshot_id`` as ``GET /snapshots/{id}`` finds it; else :class:`Invalid`."""
+    return _resolve(ref, "snapshot", snapshot_id, at, lambda i: find_snapshot(call, i))
+
+
+def resolve_volume(
+    call: Call, ref: BodyRef, dc: Datacenter | None, volume_id: object, at: str
+) -> Volume:
+    """The volume ``volume_id`` of ``dc`` (found through the caller's path, None while the data
+    centre is being created); else :class:`Invalid`."""
+    return _resolve(ref, "volume", volume_id, at, lambda i: _dc_volume(dc, i))
+
+
+def resolve_nic(call: Call, ref: BodyRef, dc: Datacenter | None, nic_id: object, at: str) -> Nic:
+    """The NIC ``nic_id`` of a server of ``dc`` (found through the caller's path, None while
+    the data centre is being created); else :class:`Invalid`."""
+    return _resolve(ref, "nic", nic_id, at, lambda i: _dc_nic(dc, i))
+
+
+def resolve_user(call: Call, ref: BodyRef, user_id: object, at: str) -> User:
+    """The user ``user_id`` of the caller's contract; else :class:`Invalid`."""
+    return _resolve(ref, "user", user_id, at, lambda i: child(call.contract.users, i))
+
+
+def resolve_ips(
+    call: Call,
+    ref: BodyRef,
+    location: str,
+    ips: Iterable[str],
+    at: str,
+    *,
+    held: Iterable[str | None] = (),
+) -> None:
+    """Check that each of ``ips`` is the caller's to use in ``location``: a private address, one
+    the changed resource ``held`` already, or one of an IP block of ``location`` that the caller
+    may GET. Raises :class:`Invalid` naming ``ref`` for the first that is not."""
+    kept = {ip for ip in held if ip}
+    blocks = [
+        block
+        for block in call.contract.ipblocks.values()
+        if block.props["location"] == location and visible(call, block)
+    ]
+
+    def lookup(ip: str) -> str:
+        if is_private_ip(ip) or ip in kept or any(ip in b.props["ips"] for b in blocks):
+            return ip
+        raise NotFound()
+
+    for ip in ips:
+        _resolve(ref, "ip", ip, at, lookup, location=location)

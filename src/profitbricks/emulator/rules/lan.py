@@ -15,6 +15,8 @@ from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, Lan
 from .base import (
+    LAN_FAILOVER,
+    LAN_NICS,
     Call,
     Result,
     find_datacenter,
@@ -22,6 +24,7 @@ from .base import (
     listing,
     member,
     need_edit,
+    resolve_nic,
     touch_datacenter,
 )
 from .plan import Plan, Spec, create_in_datacenter
@@ -67,14 +70,11 @@ FIELDS: dict[str, Field] = {
 
 
 def _check_failover(
-    dc: Datacenter, lan_number: int, entries: list[dict[str, str]], at: str
+    call: Call, dc: Datacenter, lan_number: int, entries: list[dict[str, str]], at: str
 ) -> None:
     for entry in entries:
-        nic = next(
-            (n for s in dc.servers.values() for n in s.nics.values() if n.id == entry["nicUuid"]),
-            None,
-        )
-        if nic is None or nic.props["lan"] != lan_number:
+        nic = resolve_nic(call, LAN_FAILOVER, dc, entry["nicUuid"], at)
+        if nic.props["lan"] != lan_number:
             raise Invalid(
                 "ipFailover",
                 f"names NIC {entry['nicUuid']}, which is not in LAN {lan_number}",
@@ -106,20 +106,11 @@ def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
     items = entity_items(entities, ("nics",), root)
     for index, item in enumerate(items.get("nics", [])):
         where = f"{root}.entities.nics.items[{index}]"
-        nic_id = item.get("id")
-        dc = plan.dc
-        found = (
-            dc is not None
-            and isinstance(nic_id, str)
-            and any(nic_id in s.nics for s in dc.servers.values())
-        )
-        if not found:
-            raise Invalid("id", f"refers to no NIC of this data center: {nic_id}", at=where)
-        assert isinstance(nic_id, str)
-        if nic_id in plan.claimed_nics:
-            raise Invalid("id", f"lists NIC {nic_id} twice", at=where)
-        plan.claimed_nics.add(nic_id)
-        moved.append(nic_id)
+        nic = resolve_nic(call, LAN_NICS, plan.dc, item.get("id"), where)
+        if nic.id in plan.claimed_nics:
+            raise Invalid("id", f"lists NIC {nic.id} twice", at=where)
+        plan.claimed_nics.add(nic.id)
+        moved.append(nic.id)
     if p.get("ipFailover"):
         raise Invalid("ipFailover", "can only be set on an existing LAN (use PATCH)", at=at)
     return Spec(p, children={"nics": moved} if "nics" in items else {}, extra={"number": number})
@@ -216,7 +207,7 @@ def update_lan(call: Call, dc_id: str, lan_id: str) -> Result:
     given, at = patch_body(call.payload())
     p = check_fields("lan", FIELDS, given, at, current=lan.props)
     if p.get("ipFailover"):
-        _check_failover(dc, int(lan.id), p["ipFailover"], at)
+        _check_failover(call, dc, int(lan.id), p["ipFailover"], at)
     if "public" in p and p["public"] is None:
         raise Invalid("public", "must be true or false", at=at)
     request = call.open_request()

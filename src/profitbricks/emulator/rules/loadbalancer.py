@@ -1,7 +1,8 @@
 """Load balancers (``/datacenters/{dc}/loadbalancers``) and their balanced NICs.
 
 ``name``, ``ip`` and ``dhcp`` are optional (a load balancer created with no properties is
-accepted, WIRE.md section 9.4); ``ip`` is IPv4. Once provisioned with ``dhcp`` a load balancer
+accepted, WIRE.md section 9.4); ``ip`` is IPv4, private or of an IP block of the data centre's
+location that the caller may see (as a NIC's). Once provisioned with ``dhcp`` a load balancer
 has an IP, and every balanced NIC carries that IP too.
 """
 
@@ -15,6 +16,9 @@ from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, LoadBalancer, Nic
 from .base import (
+    BALANCED_NIC,
+    BALANCED_NICS,
+    LOADBALANCER_IP,
     Call,
     Result,
     find_datacenter,
@@ -22,6 +26,8 @@ from .base import (
     listing,
     member,
     need_edit,
+    resolve_ips,
+    resolve_nic,
     touch_datacenter,
 )
 from .ipblock import allocate_public
@@ -59,33 +65,25 @@ FIELDS: dict[str, Field] = {
 }
 
 
-def _nic_of(dc: Datacenter | None, nic_id: Any) -> Nic | None:
-    if dc is None or not isinstance(nic_id, str):
-        return None
-    for server in dc.servers.values():
-        nic = server.nics.get(nic_id)
-        if nic is not None:
-            return nic
-    return None
-
-
 def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
     """Validate a load balancer create body located at ``root``."""
     given, entities = split_body(body, root)
     at = root + ".properties"
     p = check_fields("loadbalancer", FIELDS, given, at)
+    if p.get("ip") is not None:
+        resolve_ips(call, LOADBALANCER_IP, plan.location, (p["ip"],), at)
     items = entity_items(entities, ("balancednics",), root)
-    nics: list[Spec | str] = []
+    nics: list[Nic] = []
     for index, item in enumerate(items.get("balancednics", [])):
         where = f"{root}.entities.balancednics.items[{index}]"
-        nic = _nic_of(plan.dc, item.get("id"))
-        if nic is None:
-            raise Invalid("id", f"refers to no NIC of this data center: {item.get('id')}", at=where)
-        if nic.id in nics:
+        nic = resolve_nic(call, BALANCED_NICS, plan.dc, item.get("id"), where)
+        if nic in nics:
             raise Invalid("id", f"lists NIC {nic.id} twice", at=where)
-        nics.append(nic.id)
-    children = {"balancednics": nics} if "balancednics" in items else {}
-    return Spec(p, children=children)
+        nics.append(nic)
+    children: dict[str, list[Spec | str]] = {}
+    if "balancednics" in items:
+        children["balancednics"] = [nic.id for nic in nics]
+    return Spec(p, children=children, extra={"balancednics": nics})
 
 
 def _give_ip(nic: Nic, ip: str | None) -> None:
@@ -121,8 +119,7 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
     call.log.target(request, lb)
     node = EchoNode(lb)
     if "balancednics" in spec.children:
-        members = [_nic_of(dc, nic_id) for nic_id in spec.children["balancednics"]]
-        lb.nics = [nic for nic in members if nic is not None]
+        lb.nics = list(spec.extra["balancednics"])
         node.children["balancednics"] = [EchoNode(nic, created=False) for nic in lb.nics]
     call.log.on_done(request, lambda: _provision(call, dc, lb))
     return node
@@ -152,6 +149,9 @@ def update_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     need_edit(call, dc)
     given, at = patch_body(call.payload())
     p = check_fields("loadbalancer", FIELDS, given, at, current=lb.props)
+    if p.get("ip") is not None:
+        location = str(dc.props["location"])
+        resolve_ips(call, LOADBALANCER_IP, location, (p["ip"],), at, held=(lb.props["ip"],))
     request = call.open_request()
     old_ip = lb.props["ip"]
     lb.props.update(p)
@@ -199,9 +199,7 @@ def add_balanced_nic(call: Call, dc_id: str, lb_id: str) -> Result:
     dc, lb = find_loadbalancer(call, dc_id, lb_id)
     need_edit(call, dc)
     nic_id = id_body(call.payload())
-    nic = _nic_of(dc, nic_id)
-    if nic is None:
-        raise Invalid("id", f"refers to no NIC of this data center: {nic_id}", at="(root)")
+    nic = resolve_nic(call, BALANCED_NIC, dc, nic_id, "(root)")
     if nic in lb.nics:
         raise Invalid("id", f"NIC {nic_id} is already balanced by this load balancer", at="(root)")
     request = call.open_request()

@@ -2,9 +2,9 @@
 
 Rules (WIRE.md sections 8.4 and 10): ``lan`` is required, an integer >= 1 (numeric strings are
 accepted) and a LAN that does not exist yet is created; ``ips`` are IPv4 addresses, private
-ones (10/8, 172.16/12, 192.168/16) or addresses of the contract's IP blocks in the data centre's
-location. Once provisioned a NIC has a MAC (``02:01:…``), at least one IP, and ``dhcp``,
-``nat``, ``firewallActive`` set.
+ones (10/8, 172.16/12, 192.168/16), addresses of IP blocks in the data centre's location that
+the caller may see, or addresses the NIC already has. Once provisioned a NIC has a MAC
+(``02:01:…``), at least one IP, and ``dhcp``, ``nat``, ``firewallActive`` set.
 """
 
 from __future__ import annotations
@@ -19,7 +19,17 @@ from ..requests import Request
 from ..state import Datacenter, Nic, Server, State
 from . import firewall
 from . import lan as lan_rules
-from .base import Call, Result, find_nic, find_server, listing, need_edit, touch_datacenter
+from .base import (
+    NIC_IPS,
+    Call,
+    Result,
+    find_nic,
+    find_server,
+    listing,
+    need_edit,
+    resolve_ips,
+    touch_datacenter,
+)
 from .ipblock import allocate_public
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
@@ -29,7 +39,6 @@ from .validators import (
     entity_items,
     integer,
     ipv4_list,
-    is_private_ip,
     mac,
     patch_body,
     split_body,
@@ -63,25 +72,6 @@ FIELDS: dict[str, Field] = {
 }
 
 
-def _check_ips(call: Call, location: str, ips: list[str] | None, at: str) -> None:
-    if not ips:
-        return
-    reserved = {
-        ip
-        for block in call.contract.ipblocks.values()
-        if block.props["location"] == location
-        for ip in block.props["ips"]
-    }
-    for ip in ips:
-        if not is_private_ip(ip) and ip not in reserved:
-            raise Invalid(
-                "ips",
-                f"must hold private addresses or addresses of a reserved IP block of "
-                f"{location}, got {ip}",
-                at=at,
-            )
-
-
 def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
     """Validate a NIC create body located at ``root`` (with nested firewall rules)."""
     given, entities = split_body(body, root)
@@ -89,7 +79,7 @@ def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
     p = check_fields("nic", FIELDS, given, at)
     if p.get("lan") is None:
         raise Invalid("lan", "is required", at=at)
-    _check_ips(call, plan.location, p.get("ips"), at)
+    resolve_ips(call, NIC_IPS, plan.location, p.get("ips") or (), at)
     plan.lan_ids.add(p["lan"])
     children: dict[str, list[Spec | str]] = {}
     items = entity_items(entities, ("firewallrules",), root)
@@ -212,7 +202,8 @@ def update_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     p = check_fields("nic", FIELDS, given, at, current=nic.props)
     if "lan" in p and p["lan"] is None:
         raise Invalid("lan", "cannot be removed", at=at)
-    _check_ips(call, str(dc.props["location"]), p.get("ips"), at)
+    location = str(dc.props["location"])
+    resolve_ips(call, NIC_IPS, location, p.get("ips") or (), at, held=nic.props["ips"] or ())
     request = call.open_request()
     if "lan" in p:
         lan_rules.ensure_lan(call, dc, p["lan"], request)

@@ -20,6 +20,12 @@ from ..state import Datacenter, Image, Server, Volume
 from . import nic as nic_rules
 from . import volume as volume_rules
 from .base import (
+    ATTACHED_CDROM,
+    ATTACHED_VOLUME,
+    SERVER_BOOT_CDROM,
+    SERVER_BOOT_VOLUME,
+    SERVER_VOLUMES,
+    BodyRef,
     Call,
     Result,
     find_datacenter,
@@ -27,8 +33,9 @@ from .base import (
     listing,
     member,
     need_edit,
+    resolve_image,
+    resolve_volume,
     touch_datacenter,
-    visible,
 )
 from .contract import Demand, check
 from .plan import Plan, Spec, create_in_datacenter
@@ -112,10 +119,9 @@ def _check_size(call: Call, props: dict[str, Any], at: str) -> None:
         )
 
 
-def _cdrom(call: Call, location: str, image_id: str, attr: str, at: str) -> Image:
-    image = call.state.public_images.get(image_id) or call.contract.images.get(image_id)
-    if image is None or not visible(call, image):
-        raise Invalid(attr, f"refers to no image that exists: {image_id}", at=at)
+def _cdrom(call: Call, location: str, image_id: str, ref: BodyRef, at: str) -> Image:
+    image = resolve_image(call, ref, image_id, at)
+    attr = ref.attr
     if image.props["imageType"] != "CDROM":
         raise Invalid(attr, f"must be a CD-ROM image, {image_id} is an HDD image", at=at)
     if image.props["location"] != location:
@@ -129,14 +135,11 @@ def _cdrom(call: Call, location: str, image_id: str, attr: str, at: str) -> Imag
 
 
 def _free_volume(
-    plan: Plan, volume_id: str, attr: str, at: str, server: Server | None = None
+    call: Call, plan: Plan, volume_id: str, ref: BodyRef, at: str, server: Server | None = None
 ) -> Volume:
-    dc = plan.dc
-    volume = dc.volumes.get(volume_id) if dc is not None else None
-    if volume is None:
-        raise Invalid(attr, f"refers to no volume of this data center: {volume_id}", at=at)
+    volume = resolve_volume(call, ref, plan.dc, volume_id, at)
     if volume.server is not None and volume.server is not server:
-        raise Invalid(attr, f"volume {volume_id} is already attached to a server", at=at)
+        raise Invalid(ref.attr, f"volume {volume_id} is already attached to a server", at=at)
     return volume
 
 
@@ -158,13 +161,13 @@ def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
             "bootVolume", "and 'bootCdrom' exclude each other: give one boot device", at=at
         )
     if p.get("bootVolume") is not None:
-        volume = _free_volume(plan, p["bootVolume"], "bootVolume", at)
+        volume = _free_volume(call, plan, p["bootVolume"], SERVER_BOOT_VOLUME, at)
         if volume.id in plan.claimed_volumes:
             raise Invalid("bootVolume", f"volume {volume.id} is claimed twice", at=at)
         plan.claimed_volumes.add(volume.id)
         extra["boot_volume"] = volume
     if p.get("bootCdrom") is not None:
-        extra["boot_cdrom"] = _cdrom(call, plan.location, p["bootCdrom"], "bootCdrom", at)
+        extra["boot_cdrom"] = _cdrom(call, plan.location, p["bootCdrom"], SERVER_BOOT_CDROM, at)
     items = entity_items(entities, ("volumes", "nics"), root)
     children: dict[str, list[Spec | str]] = {}
     if "volumes" in items:
@@ -175,7 +178,7 @@ def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
                 volume_id = item["id"]
                 if not isinstance(volume_id, str):
                     raise Invalid("id", "must be a volume id string", at=where)
-                volume = _free_volume(plan, volume_id, "id", where)
+                volume = _free_volume(call, plan, volume_id, SERVER_VOLUMES, where)
                 already = extra["boot_volume"] is volume
                 if volume.id in plan.claimed_volumes and not already:
                     raise Invalid("id", f"volume {volume_id} is claimed twice", at=where)
@@ -316,13 +319,13 @@ def update_server(call: Call, dc_id: str, srv_id: str) -> Result:
         )
     plan = Plan.for_datacenter(dc)
     boot_volume = (
-        _free_volume(plan, p["bootVolume"], "bootVolume", at, server)
+        _free_volume(call, plan, p["bootVolume"], SERVER_BOOT_VOLUME, at, server)
         if p.get("bootVolume") is not None
         else None
     )
     location = str(dc.props["location"])
     boot_cdrom = (
-        _cdrom(call, location, p["bootCdrom"], "bootCdrom", at)
+        _cdrom(call, location, p["bootCdrom"], SERVER_BOOT_CDROM, at)
         if p.get("bootCdrom") is not None
         else None
     )
@@ -413,9 +416,7 @@ def attach_volume(call: Call, dc_id: str, srv_id: str) -> Result:
     dc, server = find_server(call, dc_id, srv_id)
     need_edit(call, dc)
     volume_id = id_body(call.payload())
-    volume = dc.volumes.get(volume_id)
-    if volume is None:
-        raise Invalid("id", f"refers to no volume of this data center: {volume_id}", at="(root)")
+    volume = resolve_volume(call, ATTACHED_VOLUME, dc, volume_id, "(root)")
     if volume.server is server:
         raise Invalid("id", f"volume {volume_id} is already attached to this server", at="(root)")
     if volume.server is not None:
@@ -468,7 +469,7 @@ def attach_cdrom(call: Call, dc_id: str, srv_id: str) -> Result:
     dc, server = find_server(call, dc_id, srv_id)
     need_edit(call, dc)
     image_id = id_body(call.payload())
-    image = _cdrom(call, str(dc.props["location"]), image_id, "id", "(root)")
+    image = _cdrom(call, str(dc.props["location"]), image_id, ATTACHED_CDROM, "(root)")
     if image in server.cdroms:
         raise Invalid("id", f"CD-ROM {image_id} is already attached to this server", at="(root)")
     request = call.open_request()

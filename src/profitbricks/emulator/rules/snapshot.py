@@ -13,15 +13,17 @@ from typing import Any
 
 from .. import render
 from ..catalogue import HOT_PLUG_FLAGS
-from ..errors import BadRequest, Invalid, NotFound
+from ..errors import BadRequest, Invalid
 from ..state import Snapshot
 from .base import (
+    RESTORE_SNAPSHOT,
     Call,
     Result,
     find_snapshot,
     find_volume,
     need_edit,
     need_privilege,
+    resolve_snapshot,
     touch_datacenter,
     visible_listing,
 )
@@ -127,12 +129,7 @@ def restore_snapshot(call: Call, dc_id: str, volume_id: str) -> Result:
     snapshot_id = string("snapshotId", fields.get("snapshotId"), "(root)")
     if not snapshot_id:
         raise Invalid("snapshotId", "is required", at="(root)")
-    try:
-        snapshot = find_snapshot(call, snapshot_id)
-    except NotFound:
-        raise Invalid(
-            "snapshotId", f"refers to no snapshot that exists: {snapshot_id}", at="(root)"
-        ) from None
+    snapshot = resolve_snapshot(call, RESTORE_SNAPSHOT, snapshot_id, "(root)")
     if snapshot.props["location"] != dc.props["location"]:
         raise Invalid(
             "snapshotId",

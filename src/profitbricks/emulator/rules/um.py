@@ -16,7 +16,7 @@ from typing import Any
 from .. import render
 from ..errors import Forbidden, Invalid, NotFound
 from ..state import Contract, Group, Resource, Share, State, User
-from .base import Call, Result, child, listing
+from .base import GROUP_USER, Call, Result, child, listing, resolve_user
 from .validators import Field, boolean, check_fields, id_body, put_body, split_body, string
 
 __all__ = [
@@ -250,9 +250,7 @@ def add_group_user(call: Call, group_id: str) -> Result:
     """``POST /um/groups/{grp}/users`` with ``{"id": user}``: the user."""
     group = _group(call, group_id)
     user_id = id_body(call.payload())
-    user = call.contract.users.get(user_id)
-    if user is None:
-        raise Invalid("id", f"refers to no user of this contract: {user_id}", at="(root)")
+    user = resolve_user(call, GROUP_USER, user_id, "(root)")
     if user.id in group.users:
         raise Invalid("id", f"user {user_id} is already a member of this group", at="(root)")
     request = call.open_request()

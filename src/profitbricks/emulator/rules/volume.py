@@ -21,14 +21,15 @@ from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, Image, Server, Snapshot, Volume
 from .base import (
+    VOLUME_IMAGE,
     Call,
     Result,
     find_datacenter,
     find_volume,
     listing,
     need_edit,
+    resolve_source,
     touch_datacenter,
-    visible,
 )
 from .contract import Demand, check
 from .plan import Plan, Spec, create_in_datacenter
@@ -92,17 +93,6 @@ FIELDS: dict[str, Field] = {
 }
 
 
-def _source(call: Call, source_id: str, at: str) -> Image | Snapshot:
-    source: Image | Snapshot | None = call.state.public_images.get(source_id)
-    if source is None:
-        source = call.contract.images.get(source_id) or call.contract.snapshots.get(source_id)
-        if source is not None and not visible(call, source):
-            source = None
-    if source is None:
-        raise Invalid("image", f"refers to no image or snapshot that exists: {source_id}", at=at)
-    return source
-
-
 def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
     """Validate a volume create body located at ``root`` (e.g. ``(root)``) against ``plan``."""
     given, entities = split_body(body, root)
@@ -126,7 +116,7 @@ def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
         image_id = resolved
     source: Image | Snapshot | None = None
     if image_id is not None:
-        source = _source(call, image_id, at)
+        source = resolve_source(call, VOLUME_IMAGE, image_id, at)
         if isinstance(source, Image) and source.props["imageType"] != "HDD":
             raise Invalid("image", f"must be an HDD image, {image_id} is a CD-ROM image", at=at)
         if source.props["location"] != plan.location:
