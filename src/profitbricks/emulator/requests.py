@@ -258,8 +258,10 @@ class Request:
 
 
 class RequestLog:
-    """The emulator's requests, newest last (at most ``limit`` finished ones per contract on top
-    of the unfinished ones), and the queue of unfinished ones."""
+    """The emulator's requests, newest last, and the queue of unfinished ones.
+
+    Each contract keeps its newest ``limit`` requests; more only while unfinished ones need it.
+    """
 
     def __init__(
         self,
