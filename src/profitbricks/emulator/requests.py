@@ -30,7 +30,9 @@ the body as a string), bounded so that the log's memory stays bounded:
   contract has more, its oldest *finished* (DONE or FAILED) requests are dropped and then
   answer 404. A QUEUED or RUNNING request is never dropped, as a client may still poll it.
 
-So a record holds about 30 KB at most, and a contract's log about ``limit`` times that.
+So a record takes about 50 kB at most (a body of 8,192 characters beyond U+FFFF and 32 long
+headers) and about 1 kB for an ordinary call; a contract's log at most ``limit`` times that,
+plus its unfinished requests.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ DEFAULT_LIMIT = 1000
 BODY_LIMIT = 8192
 #: Request headers kept per record, and characters kept of each header value.
 HEADER_COUNT = 32
-HEADER_VALUE_LIMIT = 512
+HEADER_VALUE_LIMIT = 256
 #: Characters kept of a request's URL.
 URL_LIMIT = 2048
 #: Keys whose values never appear in a record, in lower case: the secrets the rules take
@@ -196,7 +198,7 @@ def _recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:
     for name, value in headers.items():
         if len(kept) >= HEADER_COUNT:
             break
-        kept[_clip(name, 128)] = _clip(value, HEADER_VALUE_LIMIT)
+        kept[_clip(name, 64)] = _clip(value, HEADER_VALUE_LIMIT)
     return kept
 
 
