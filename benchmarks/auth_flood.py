@@ -19,10 +19,10 @@ of the per-alternation ratios flood/idle, so like is compared with like. Rows:
    target (ratio <= 1.5) applies to: on a 2-core machine the flooders must share a core with
    the tenant's client, while an attacker's clients run on other machines; at nice 19 they take
    what the tenant's client leaves, so the server's share-out is measured, not the client's.
-2. the same with the flooders at normal priority (``nice 0``), competing with the tenant's
+2. a flood of malformed credentials (401 with neither digest nor throttle: the cheapest failing
+   call), nice 19: a control showing what any fast request stream costs the tenant here.
+3. as row 1 with the flooders at normal priority (``nice 0``), competing with the tenant's
    client for CPU 1: for comparison.
-3. a flood of malformed credentials (401 with neither digest nor throttle: the cheapest failing
-   call), nice 0: a control showing what any fast request stream costs the tenant here.
 4. throttle off (``--login-failures 0``, a second server): every attempt costs a PBKDF2 digest,
    computed outside the state lock; nice 19.
 
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         path = tenant_path(url)
         return [
             ("throttle on", kind, nice, measure(url, path, kind, nice, args))
-            for kind, nice in (("wrong", 19), ("wrong", 0), ("malformed", 0))
+            for kind, nice in (("wrong", 19), ("malformed", 19), ("wrong", 0))
         ]
 
     def unthrottled_work(url: str) -> tuple[list[Any], tuple[float, float]]:
