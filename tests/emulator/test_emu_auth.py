@@ -14,6 +14,7 @@ import pytest
 from werkzeug.test import Client
 
 from profitbricks.emulator import Emulator, EmulatorConfig
+from profitbricks.emulator.__main__ import build_parser, main
 from profitbricks.emulator.config import DEFAULT_LOGIN_FAILURES
 from profitbricks.emulator.rules import um
 from profitbricks.emulator.testing import EmulatorHandle
@@ -146,16 +147,40 @@ def test_a_changed_password_invalidates_the_cached_login(api: Api, new_user: Any
 
 
 def test_throttle_settings_come_from_the_configuration(derive: CountingDerive) -> None:
-    emulator = Emulator(EmulatorConfig(users=[JANE, MAX], login_failures=2, login_window=5))
+    now = [100.0]
+    emulator = Emulator(
+        EmulatorConfig(users=[JANE, MAX], login_failures=2, login_window=5),
+        clock=lambda: now[0],
+    )
     client = Client(emulator)
     assert [_get(client, *JANE).status_code for _ in range(2)] == [200, 200]
     assert [_get(client, JANE[0], "x").status_code for _ in range(3)] == [401, 401, 429]
     throttled = _get(client, *JANE)
     assert throttled.status_code == 429
-    assert 1 <= int(throttled.headers["Retry-After"]) <= 5
+    assert throttled.headers["Retry-After"] == "5"
     assert _get(client, *MAX).status_code == 200
+    now[0] += 4.5
+    assert _get(client, *JANE).headers["Retry-After"] == "1"
+    now[0] += 0.5  # both failures are now a window old
+    assert _get(client, *JANE).status_code == 200
     off = Client(Emulator(EmulatorConfig(users=[JANE], login_failures=0)))
     assert {_get(off, JANE[0], "x").status_code for _ in range(15)} == {401}
+
+
+def test_command_line_flags_set_the_limits() -> None:
+    args = build_parser().parse_args(
+        ["--login-failures", "3", "--login-window", "7.5", "--request-log-limit", "50"]
+    )
+    assert (args.login_failures, args.login_window, args.request_log_limit) == (3, 7.5, 50)
+    defaults = build_parser().parse_args([])
+    assert (defaults.login_failures, defaults.login_window) == (10, 60.0)
+    assert defaults.request_log_limit == 1000
+    for bad in (["--login-window", "0"], ["--login-failures", "-1"]):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(bad)
+    with pytest.raises(SystemExit) as refused:
+        main(["--request-log-limit", "0", "--port", "0"])
+    assert refused.value.code == 2
 
 
 @pytest.mark.parametrize(
