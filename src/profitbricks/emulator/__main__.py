@@ -13,6 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from profitbricks.emulator.catalogue import DEFAULT_RESOURCE_LIMITS
+from profitbricks.emulator.config import (
+    DEFAULT_LOGIN_FAILURES,
+    DEFAULT_LOGIN_WINDOW,
+    DEFAULT_REQUEST_LOG_LIMIT,
+)
 from profitbricks.emulator.control import InvalidSetting, Progression
 
 __all__ = ["build_parser", "main", "parse_limit", "parse_user"]
@@ -184,6 +189,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a contract resource limit, e.g. coresPerContract=1000 (repeatable); "
         f"keys: {', '.join(DEFAULT_RESOURCE_LIMITS)}",
     )
+    parser.add_argument(
+        "--login-failures",
+        type=_count,
+        default=DEFAULT_LOGIN_FAILURES,
+        metavar="N",
+        help=f"failed logins of one account per --login-window before it answers 429 "
+        f"({DEFAULT_LOGIN_FAILURES}; 0 = no throttle)",
+    )
+    parser.add_argument(
+        "--login-window",
+        type=_positive,
+        default=DEFAULT_LOGIN_WINDOW,
+        metavar="S",
+        help=f"seconds over which failed logins are counted ({DEFAULT_LOGIN_WINDOW:g})",
+    )
+    parser.add_argument(
+        "--request-log-limit",
+        type=_count,
+        default=DEFAULT_REQUEST_LOG_LIMIT,
+        metavar="N",
+        help=f"requests kept per contract in /requests, the newest ({DEFAULT_REQUEST_LOG_LIMIT})",
+    )
     parser.add_argument("--threads", type=int, default=8, metavar="N", help="worker threads (8)")
     parser.add_argument(
         "--quiet", action="store_true", help="print only the URL and the credentials"
@@ -200,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error("--threads must be >= 1")
+    if args.request_log_limit < 1:
+        parser.error("--request-log-limit must be >= 1")
 
     from profitbricks.emulator import Emulator, EmulatorConfig
     from profitbricks.emulator.server import EmulatorServer
@@ -217,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         error_probability=args.error_probability,
         latency=args.latency,
         resource_limits=dict(args.limits) if args.limits else None,
+        login_failures=args.login_failures,
+        login_window=args.login_window,
+        request_log_limit=args.request_log_limit,
     )
     emulator = Emulator(config)
 

@@ -9,9 +9,21 @@ from dataclasses import dataclass, field
 
 from .catalogue import DEFAULT_RESOURCE_LIMITS
 
-__all__ = ["DEFAULT_USERNAME", "EmulatorConfig", "check_resource_limits"]
+__all__ = [
+    "DEFAULT_LOGIN_FAILURES",
+    "DEFAULT_LOGIN_WINDOW",
+    "DEFAULT_REQUEST_LOG_LIMIT",
+    "DEFAULT_USERNAME",
+    "EmulatorConfig",
+    "check_resource_limits",
+]
 
 DEFAULT_USERNAME = "demo@example.com"
+#: Failed logins of one account within DEFAULT_LOGIN_WINDOW seconds before it answers 429.
+DEFAULT_LOGIN_FAILURES = 10
+DEFAULT_LOGIN_WINDOW = 60.0
+#: Requests the log keeps per contract (the newest; unfinished ones are always kept).
+DEFAULT_REQUEST_LOG_LIMIT = 1000
 
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
@@ -22,6 +34,10 @@ def _random_password() -> str:
 
 def _default_users() -> list[tuple[str, str]]:
     return [(DEFAULT_USERNAME, _random_password())]
+
+
+def _whole(value: object, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
 def check_resource_limits(limits: Mapping[str, object]) -> dict[str, int]:
@@ -57,6 +73,11 @@ class EmulatorConfig:
     are all off by default. ``resource_limits`` overrides some of every contract's limits
     (keys of ``catalogue.DEFAULT_RESOURCE_LIMITS`` such as ``coresPerContract``, integers >= 0;
     ``ValueError`` otherwise), e.g. ``{"coresPerContract": 100_000}`` for a large benchmark.
+    ``login_failures`` failed logins of one account within ``login_window`` seconds make further
+    attempts for it answer 429 until the oldest of them is that old (default 10 in 60 s; 0 turns
+    the throttle off). ``request_log_limit`` is how many requests ``GET /requests`` keeps per
+    contract (default 1,000, the newest; unfinished ones are never dropped). ``ValueError`` for
+    values out of range.
     """
 
     users: list[tuple[str, str]] = field(default_factory=_default_users)
@@ -70,6 +91,9 @@ class EmulatorConfig:
     error_probability: float = 0.0
     latency: float = 0.0
     resource_limits: Mapping[str, int] | None = None
+    login_failures: int = DEFAULT_LOGIN_FAILURES
+    login_window: float = DEFAULT_LOGIN_WINDOW
+    request_log_limit: int = DEFAULT_REQUEST_LOG_LIMIT
 
     def __post_init__(self) -> None:
         if self.progression is None:
@@ -81,6 +105,15 @@ class EmulatorConfig:
         self.users = [(str(name), str(password)) for name, password in self.users]
         if self.resource_limits is not None:
             self.resource_limits = check_resource_limits(self.resource_limits)
+        if not _whole(self.login_failures, 0):
+            raise ValueError(f"login_failures must be an integer >= 0, got {self.login_failures!r}")
+        window = self.login_window
+        if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window < 1e9:
+            raise ValueError(f"login_window must be a number of seconds > 0, got {window!r}")
+        if not _whole(self.request_log_limit, 1):
+            raise ValueError(
+                f"request_log_limit must be an integer >= 1, got {self.request_log_limit!r}"
+            )
 
     def __repr__(self) -> str:
         # Passwords stay out of reprs, logs and tracebacks.

@@ -16,6 +16,7 @@ __all__ = [
     "Invalid",
     "MethodNotAllowed",
     "NotFound",
+    "Throttled",
     "Unauthorized",
 ]
 
@@ -46,6 +47,19 @@ class Unauthorized(EmulatorError):
 
     code = "315"
     default_message = "Unauthorized"
+
+
+class Throttled(EmulatorError):
+    """Too many failed logins for this account lately; ``retry_after`` seconds until the next
+    attempt is considered. The message is the same whether or not the account exists."""
+
+    code = "429"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"Too many failed login attempts for this account; retry in {retry_after} s"
+        )
 
 
 class Forbidden(EmulatorError):

@@ -1,7 +1,8 @@
 """The emulator's web application: routing table, body parsing, auth, errors, JSON output.
 
 :class:`Emulator` is a WSGI application. For every call under ``/cloudapi/v4`` it checks HTTP
-Basic credentials (401), asks the controls whether to admit the call (429/503), resolves the
+Basic credentials (401; 429 while an account's failed logins are throttled, see
+:mod:`.auth`), asks the controls whether to admit the call (429/503), resolves the
 route (404/405), then, under the one state lock, advances the provisioning queue and runs the
 rule for the route. Rules raise domain errors, mapped here to the API's error body
 ``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``. Replies are JSON,
@@ -11,9 +12,6 @@ pretty-printed in Jackson style (``"key" : value``) unless ``?pretty=false``. Pa
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 import logging
 import threading
@@ -28,6 +26,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
 from . import render
+from .auth import Authenticator
 from .catalogue import DEFAULT_RESOURCE_LIMITS
 from .config import EmulatorConfig
 from .control import Controls, InvalidSetting, Rejection, Stats
@@ -39,6 +38,7 @@ from .errors import (
     Invalid,
     MethodNotAllowed,
     NotFound,
+    Throttled,
     Unauthorized,
 )
 from .render import View
@@ -376,6 +376,7 @@ _STATUS_LINES = {
 _ERROR_STATUS: tuple[tuple[type[EmulatorError], int], ...] = (
     (NotFound, 404),
     (Unauthorized, 401),
+    (Throttled, 429),
     (Forbidden, 403),
     (Invalid, 422),
     (Conflict, 422),
@@ -384,7 +385,6 @@ _ERROR_STATUS: tuple[tuple[type[EmulatorError], int], ...] = (
 )
 
 _MAX_BODY = 16 * 1024 * 1024
-_UNKNOWN: Any = object()
 
 
 def _status_of(error: EmulatorError) -> int:
@@ -484,13 +484,18 @@ class Emulator:
     that state. ``controls`` (faults, rate limit, progression) defaults to one built from the
     configuration; ``stats`` counts the requests served (and, once served by
     :class:`~profitbricks.emulator.server.EmulatorServer`, the connections). Thread-safe: one
-    lock guards all state.
+    lock guards all state. ``clock`` (monotonic seconds) drives the login throttle; tests may
+    inject one.
     """
 
     base_path = BASE_PATH
 
     def __init__(
-        self, config: EmulatorConfig | None = None, *, controls: Controls | None = None
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        controls: Controls | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config if config is not None else EmulatorConfig()
         self.controls: Controls = (
@@ -501,12 +506,18 @@ class Emulator:
         self._accounts = [
             (email, *um.hash_password(password)) for email, password in self.config.users
         ]
-        self._auth_cache: dict[bytes, Any] = {}
-        self._auth_generation = -1
+        self.auth = Authenticator(
+            self._lock,
+            lambda: self.state,
+            failures=self.config.login_failures,
+            window=self.config.login_window,
+            now_iso=_now,
+            clock=clock,
+        )
         self._bases: dict[str, str] = {}
         self._limits_version = -1
         self.state = State()
-        self.log = RequestLog(self.state, self.controls, now_iso=_now)
+        self.log = self._new_log(self.state)
         self.reset()
 
     def __repr__(self) -> str:
@@ -541,9 +552,12 @@ class Emulator:
             )
         with self._lock:
             self.state = state
-            self.log = RequestLog(state, self.controls, now_iso=_now)
-            self._auth_cache = {}
+            self.log = self._new_log(state)
+            self.auth.reset()
             self._limits_version = limits_version
+
+    def _new_log(self, state: State) -> RequestLog:
+        return RequestLog(state, self.controls, now_iso=_now, limit=self.config.request_log_limit)
 
     def resource_limits(self) -> dict[str, int]:
         """The contract limits in force: the defaults with the controls' overrides."""
@@ -689,49 +703,8 @@ class Emulator:
     # -- helpers -------------------------------------------------------------------------------
 
     def _authenticate(self, header: str | None) -> User:
-        if not header:
-            raise Unauthorized()
-        key = hashlib.sha256(header.encode("latin-1", "replace")).digest()
-        state = self.state
-        cache = self._auth_cache
-        if self._auth_generation == state.auth_generation:
-            cached = cache.get(key, _UNKNOWN)
-            if cached is not _UNKNOWN:
-                if not isinstance(cached, User) or cached.gone:
-                    raise Unauthorized()
-                return cached
-        with self._lock:
-            state = self.state
-            if self._auth_generation != state.auth_generation:
-                self._auth_cache = {}
-                self._auth_generation = state.auth_generation
-            # Re-read under the lock: a reset may have replaced the cache since the check above.
-            cache = self._auth_cache
-            found = self._verify(state, header)
-            if len(cache) > 10_000:
-                cache.clear()
-            cache[key] = found
-        if found is None:
-            raise Unauthorized()
-        return found
-
-    @staticmethod
-    def _verify(state: State, header: str) -> User | None:
-        scheme, _, encoded = header.strip().partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None
-        username, sep, password = decoded.partition(":")
-        if not sep:
-            return None
-        user = state.users_by_email.get(username.lower())
-        if user is None or user.gone or not um.verify_password(user, password):
-            return None
-        user.last_login = _now()
-        return user
+        # The password digest is computed outside the state lock (see auth.py).
+        return self.auth.authenticate(header)
 
     def _base(self, environ: WSGIEnvironment) -> str:
         public = self.config.public_url
@@ -802,6 +775,8 @@ class Emulator:
             extra.append(("Allow", ", ".join(error.allowed)))
         elif isinstance(error, Unauthorized):
             extra.append(("WWW-Authenticate", 'Basic realm="Authentication Required"'))
+        elif isinstance(error, Throttled):
+            extra.append(("Retry-After", str(error.retry_after)))
         return self._send(
             start_response, status, _error_body(status, error.code, error.message), pretty, extra
         )

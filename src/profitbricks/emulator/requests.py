@@ -12,25 +12,57 @@ deletions) that run when the request completes. Requests complete in the order t
 A request that the controls decide should fail ends ``FAILED``: its effects do not run, its
 targets become available again and its status carries a failure message. Not thread-safe by
 itself: the emulator calls it under its state lock.
+
+What a record keeps is what ``GET /requests/{id}`` shows (WIRE.md 6.1: method, URL, headers and
+the body as a string), bounded so that the log's memory stays bounded:
+
+- the body: at most :data:`BODY_LIMIT` characters of it; a longer body is cut there and ends
+  with ``... [truncated: N bytes in all]``. Nothing beyond that prefix is kept or decoded.
+- secrets: the value of any key named ``password`` or ``imagePassword`` (the write-only secrets
+  the rules take; compared without regard to case) is shown as ``"*****"``, at any nesting
+  depth. Keys are compared as JSON decodes them, so ``"pass\u0077ord"`` is ``password`` too;
+  a value that is an object or a list is replaced whole; form fields (``password=...``, names
+  URL-decoded) and the query string of the URL are masked alike. Bodies that are not valid
+  JSON are scanned the same way. The rest of the body keeps its original spelling.
+- headers: at most :data:`HEADER_COUNT` of them, values cut at :data:`HEADER_VALUE_LIMIT`
+  characters; the URL is cut at :data:`URL_LIMIT` characters.
+- per contract, the newest ``limit`` requests (:data:`DEFAULT_LIMIT` by default): when a
+  contract has more, its oldest *finished* (DONE or FAILED) requests are dropped and then
+  answer 404. A QUEUED or RUNNING request is never dropped, as a client may still poll it.
+
+So a record takes about 50 kB at most (a body of 8,192 characters beyond U+FFFF and 32 long
+headers) and about 1 kB for an ordinary call; a contract's log at most ``limit`` times that,
+plus its unfinished requests.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import unquote_plus
 
 from .state import State
 
 __all__ = [
+    "BODY_LIMIT",
+    "DEFAULT_LIMIT",
     "DONE_MESSAGE",
     "FAILED_MESSAGE",
+    "HEADER_COUNT",
+    "HEADER_VALUE_LIMIT",
+    "SECRET_KEYS",
+    "URL_LIMIT",
     "Request",
     "RequestLog",
     "Target",
+    "mask_secrets",
+    "recorded_body",
 ]
 
 log = logging.getLogger("profitbricks.emulator")
@@ -39,6 +71,135 @@ DONE_MESSAGE = "Request has been successfully executed"
 FAILED_MESSAGE = "Request has failed: the provisioning of the resources could not be completed"
 QUEUED_MESSAGE = "Request has been queued"
 RUNNING_MESSAGE = "Request is being processed"
+
+#: Requests kept per contract unless the emulator is configured otherwise.
+DEFAULT_LIMIT = 1000
+#: Characters of a request body kept in its record.
+BODY_LIMIT = 8192
+#: Request headers kept per record, and characters kept of each header value.
+HEADER_COUNT = 32
+HEADER_VALUE_LIMIT = 256
+#: Characters kept of a request's URL.
+URL_LIMIT = 2048
+#: Keys whose values never appear in a record, in lower case: the secrets the rules take
+#: (a user's ``password``, a volume's ``imagePassword``).
+SECRET_KEYS = frozenset({"password", "imagepassword"})
+
+_MASK = "*****"
+# A JSON string token; an unterminated one runs to the end of the text.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.S)
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.S)
+_COLON = re.compile(r"\s*:\s*")
+_SCALAR = re.compile(r"[^,}\]\s]*")
+# The longest spelling of a secret key: every character escaped as \uXXXX, plus the quotes.
+_LONGEST_KEY = 2 + 6 * max(len(k) for k in SECRET_KEYS)
+
+
+def _is_secret_key(token: str) -> bool:
+    if len(token) > _LONGEST_KEY or len(token) < 2 or token[-1] != '"':
+        return False
+    if "\\" in token:
+        try:
+            key = json.loads(token)
+        except ValueError:
+            return False
+    else:
+        key = token[1:-1]
+    return isinstance(key, str) and key.lower() in SECRET_KEYS
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the JSON value starting at ``start`` ends (the end of the text if it does not)."""
+    if start >= len(text):
+        return start
+    first = text[start]
+    if first == '"':
+        match = _STRING.match(text, start)
+        return match.end() if match else start
+    if first in "{[":
+        depth = 0
+        for token in _STRING_OR_BRACKET.finditer(text, start):
+            bracket = token.group()
+            if bracket == "{" or bracket == "[":
+                depth += 1
+            elif bracket == "}" or bracket == "]":
+                depth -= 1
+                if depth == 0:
+                    return token.end()
+        return len(text)
+    scalar = _SCALAR.match(text, start)
+    return scalar.end() if scalar else start
+
+
+def _mask_json(text: str) -> str:
+    # One pass over the string tokens: a token in key position (followed by a colon) that
+    # decodes to a secret key has its value replaced. Everything else is copied as written.
+    out: list[str] = []
+    copied = 0
+    at = text.find('"')
+    while at >= 0:
+        token = _STRING.match(text, at)
+        end = token.end() if token else at + 1
+        colon = _COLON.match(text, end) if token and _is_secret_key(token.group()) else None
+        if colon is not None:
+            value_start = colon.end()
+            out.append(text[copied:value_start])
+            out.append(f'"{_MASK}"')
+            copied = end = max(_value_end(text, value_start), value_start)
+        at = text.find('"', end)
+    out.append(text[copied:])
+    return "".join(out)
+
+
+def _mask_form(text: str) -> str:
+    if "=" not in text:
+        return text
+    fields = text.split("&")
+    changed = False
+    for n, pair in enumerate(fields):
+        name, sep, _ = pair.partition("=")
+        if sep and len(name) <= 3 * _LONGEST_KEY and unquote_plus(name).lower() in SECRET_KEYS:
+            fields[n] = f"{name}={_MASK}"
+            changed = True
+    return "&".join(fields) if changed else text
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` (a JSON or form body) with the values of the :data:`SECRET_KEYS` masked."""
+    return _mask_form(_mask_json(text))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def recorded_body(raw: bytes | str | None) -> str | None:
+    """The body as a record keeps it: secrets masked, at most :data:`BODY_LIMIT` characters
+    (then ``... [truncated: N bytes in all]``); None for no body."""
+    if not raw:
+        return None
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    # Only the prefix that can be shown is decoded and masked (UTF-8 needs <= 4 bytes a char).
+    head = raw[: 4 * BODY_LIMIT]
+    text = mask_secrets(head.decode("utf-8", "replace"))
+    if len(head) == len(raw) and len(text) <= BODY_LIMIT:
+        return text
+    return f"{text[:BODY_LIMIT]}... [truncated: {len(raw)} bytes in all]"
+
+
+def _recorded_url(url: str) -> str:
+    path, sep, query = url.partition("?")
+    return _clip(path + sep + _mask_form(query), URL_LIMIT)
+
+
+def _recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        if len(kept) >= HEADER_COUNT:
+            break
+        kept[_clip(name, 64)] = _clip(value, HEADER_VALUE_LIMIT)
+    return kept
 
 
 class _Progression(Protocol):
@@ -99,7 +260,10 @@ class Request:
 
 
 class RequestLog:
-    """All requests of the emulator, newest last, and the queue of unfinished ones."""
+    """The emulator's requests, newest last, and the queue of unfinished ones.
+
+    Each contract keeps its newest ``limit`` requests; more only while unfinished ones need it.
+    """
 
     def __init__(
         self,
@@ -108,13 +272,16 @@ class RequestLog:
         *,
         clock: Callable[[], float] = time.monotonic,
         now_iso: Callable[[], str],
+        limit: int = DEFAULT_LIMIT,
     ) -> None:
         self.state = state
         self.controls = controls
         self.clock = clock
         self.now_iso = now_iso
+        self.limit = limit
         self.requests: dict[str, Request] = {}
         self.pending: deque[Request] = deque()
+        self._by_contract: dict[int, OrderedDict[str, Request]] = {}
 
     # -- creation ----------------------------------------------------------------------------
 
@@ -127,10 +294,15 @@ class RequestLog:
         created_date: str,
         method: str,
         url: str,
-        headers: dict[str, str],
-        body: str | None,
+        headers: Mapping[str, str],
+        body: bytes | str | None,
     ) -> Request:
-        """Record a new QUEUED request (its outcome is drawn now, so seeded runs repeat)."""
+        """Record a new QUEUED request (its outcome is drawn now, so seeded runs repeat).
+
+        ``url``, ``headers`` and ``body`` are the call's as received; the record keeps them
+        bounded and with secrets masked (see the module docstring). The contract's oldest
+        finished requests beyond ``limit`` are dropped.
+        """
         request = Request(
             id=self.state.new_id(),
             contract=contract,
@@ -138,16 +310,29 @@ class RequestLog:
             created_by=created_by,
             created_date=created_date,
             method=method,
-            url=url,
-            headers=headers,
-            body=body,
+            url=_recorded_url(url),
+            headers=_recorded_headers(headers),
+            body=recorded_body(body),
             created_at=self.clock(),
             etag=self.state.new_etag(),
             fail=self.controls.request_should_fail(),
         )
         self.requests[request.id] = request
+        self._by_contract.setdefault(contract, OrderedDict())[request.id] = request
         self.pending.append(request)
+        self._trim(contract)
         return request
+
+    def _trim(self, contract: int) -> None:
+        kept = self._by_contract.get(contract)
+        while kept is not None and len(kept) > self.limit:
+            oldest = next(iter(kept.values()))
+            if not oldest.finished:
+                # Requests finish in the order they were made, so the newer ones are unfinished
+                # as well: nothing can be dropped until this one finishes.
+                return
+            kept.popitem(last=False)
+            del self.requests[oldest.id]
 
     def target(self, request: Request, record: Any, *, listed: bool = True) -> None:
         """Mark ``record`` busy until ``request`` finishes; ``listed`` adds it to the targets."""
@@ -242,3 +427,4 @@ class RequestLog:
                     record.modified_date = now
         request.touched = {}
         request.etag = self.state.new_etag()
+        self._trim(request.contract)

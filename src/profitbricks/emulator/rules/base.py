@@ -10,7 +10,6 @@ functions and the registry :data:`BODY_REFERENCES`, which use the same lookups.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -72,17 +71,6 @@ NONE, READ, EDIT = 0, 1, 2
 _T = TypeVar("_T")
 _R = TypeVar("_R", bound=Resource)
 
-_SECRET_VALUE = re.compile(r'("(?:password|imagePassword)"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\]\s]+)')
-_SECRET_FORM = re.compile(r"((?:^|&)(?:password|imagePassword)=)[^&]*")
-
-
-def mask_secrets(body: str) -> str:
-    """``body`` with the values of ``password`` and ``imagePassword`` replaced by ``*****``."""
-    if "assword" not in body:
-        return body
-    masked = _SECRET_VALUE.sub(r'\1"*****"', body)
-    return _SECRET_FORM.sub(r"\1*****", masked)
-
 
 @dataclass(slots=True)
 class Result:
@@ -121,11 +109,8 @@ class Call:
         return View(self.view.base, self.state, self.log, echo=True)
 
     def open_request(self) -> Request:
-        """Record this call as a provisioning request (secrets masked in the stored body)."""
+        """Record this call as a provisioning request (the log masks secrets and bounds sizes)."""
         url, headers = self.describe()
-        body: str | None = None
-        if self.raw_body:
-            body = mask_secrets(self.raw_body.decode("utf-8", "replace"))
         return self.log.open(
             contract=self.contract.number,
             user_id=self.user.id,
@@ -134,7 +119,7 @@ class Call:
             method=self.method,
             url=url,
             headers=headers,
-            body=body,
+            body=self.raw_body,
         )
 
     def new_resource_fields(self) -> dict[str, Any]:
