@@ -312,9 +312,7 @@ def test_server_limit_flags_and_their_defaults() -> None:
         defaults.idle_timeout,
         defaults.connection_limit,
     ) == (limits.header_timeout, limits.body_timeout, limits.idle_timeout, limits.connection_limit)
-    given = build_parser().parse_args(
-        ["--header-timeout", "2.5", "--body-timeout", "7", "--idle-timeout", "9"]
-        + ["--connection-limit", "64"]
-    )
+    flags = "--header-timeout 2.5 --body-timeout 7 --idle-timeout 9 --connection-limit 64"
+    given = build_parser().parse_args(flags.split())
     assert (given.header_timeout, given.body_timeout, given.idle_timeout) == (2.5, 7.0, 9.0)
     assert given.connection_limit == 64
