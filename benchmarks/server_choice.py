@@ -11,8 +11,9 @@ For every candidate that is installed (others are reported as missing), on 127.0
   body and then stall, plus 10 that drip one header byte a second; then the latency of a
   well-behaved client on a new connection, and how soon the server drops the stalled ones;
 - **throughput**: GET/s over keep-alive from a raw-socket client (``_rawclient.py``) with 1 and
-  8 connections, for a minimal WSGI app (a fixed small JSON) and for the emulator
-  (``GET /datacenters/{id}``), server pinned to CPU 0 and client to CPU 1, medians of rounds;
+  8 connections, and the server process's CPU time per request, for a minimal WSGI app (a fixed
+  small JSON) and for the emulator (``GET /datacenters/{id}``), server pinned to CPU 0 and
+  client to CPU 1, medians of rounds;
 - **in-process**: the time to start the server in a thread of this process, answer one request
   and stop (what the pytest plugin does), median of 5;
 - **weight**: installed size of the server and what it pulls in, and its ``Requires-Python``.
@@ -22,8 +23,10 @@ settings), ``cheroot``, ``uvicorn-h11`` and ``uvicorn-httptools`` (with ``a2wsgi
 ``hypercorn``, ``granian``. Install the ones to compare into the environment first, e.g.
 ``pip install cheroot uvicorn httptools a2wsgi hypercorn granian``.
 
-Run: ``python benchmarks/server_choice.py [--only NAME,...] [--rounds 3] [--seconds 2]``.
-Each candidate takes about 40 s, bounded: every socket has a timeout and every loop a count.
+Run: ``python benchmarks/server_choice.py [--only NAME,...] [--rounds 5] [--seconds 2]``.
+Each candidate takes about a minute, bounded: every socket has a timeout and every loop a count.
+Rates move with machine load; the server's CPU time per request (Linux, from ``/proc``) moves
+much less, and is shown beside them.
 """
 
 from __future__ import annotations
@@ -553,15 +556,52 @@ def get_request(kind: str, port: int) -> bytes:
     ).encode()
 
 
-def throughput(port: int, request: bytes, rounds: int, seconds: float) -> dict[int, float]:
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, all threads) of process ``pid``; None off Linux."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(
+    served: Served, request: bytes, rounds: int, seconds: float
+) -> dict[str, float | str]:
+    """Median GET/s with 1 and 8 connections, and the server's CPU us per request (not for
+    servers whose requests run in child processes)."""
+    port = served.port
     keepalive_rate(HOST, port, request, connections=1, seconds=0.5)  # warm-up
-    result: dict[int, list[float]] = {1: [], 8: []}
+    rates: dict[int, list[float]] = {1: [], 8: []}
+    cpu: dict[int, list[float]] = {1: [], 8: []}
+    errors: dict[int, str] = {}
     for _ in range(rounds):
-        for connections in result:
-            result[connections].append(
-                keepalive_rate(HOST, port, request, connections=connections, seconds=seconds)
-            )
-    return {n: statistics.median(rates) for n, rates in result.items()}
+        for n in rates:
+            if n in errors:
+                continue
+            before = cpu_seconds(served.process.pid)
+            started = time.perf_counter()
+            try:
+                rate = keepalive_rate(HOST, port, request, connections=n, seconds=seconds)
+            except ClientError as exc:
+                errors[n] = str(exc)
+                continue
+            elapsed = time.perf_counter() - started
+            after = cpu_seconds(served.process.pid)
+            rates[n].append(rate)
+            if before is not None and after is not None and after > before:
+                cpu[n].append((after - before) / (rate * elapsed) * 1e6)
+    result: dict[str, float | str] = {}
+    for n in rates:
+        label = f"{n} connection{'s' if n > 1 else ''}"
+        if n in errors:
+            result[label] = errors[n]
+            continue
+        result[label] = statistics.median(rates[n])
+        if cpu[n]:
+            result[f"{label}: server CPU us/request"] = statistics.median(cpu[n])
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -626,18 +666,14 @@ def measure(name: str, pin: bool, rounds: int, seconds: float) -> dict[str, Any]
             title: probe(served.port, raw, hidden) for title, (raw, hidden) in PROBES.items()
         }
         request = get_request("minimal", served.port)
-        report["GET/s minimal app"] = throughput(served.port, request, rounds, seconds)
+        report["GET/s minimal app"] = throughput(served, request, rounds, seconds)
         report["slow clients"] = slow_clients(served.port)
-    except (OSError, ClientError) as exc:
-        report["error"] = repr(exc)
     finally:
         served.close()
     served = Served(name, "emulator", pin)
     try:
         request = get_request("emulator", served.port)
-        report["GET/s emulator"] = throughput(served.port, request, rounds, seconds)
-    except (OSError, ClientError) as exc:
-        report["error (emulator)"] = repr(exc)
+        report["GET/s emulator"] = throughput(served, request, rounds, seconds)
     finally:
         served.close()
     return report
@@ -650,22 +686,25 @@ def show(name: str, report: dict[str, Any]) -> None:
             print(f"  {key}:")
             for inner, text in value.items():
                 shown = f"{text:,.0f}" if isinstance(text, float) else text
-                label = f"{inner} connection(s)" if isinstance(inner, int) else inner
-                print(f"    {label:<52} {shown}")
+                print(f"    {inner:<52} {shown}")
         else:
             print(f"  {key:<54} {value}")
-    minimal = report.get("GET/s minimal app")
-    emulator = report.get("GET/s emulator")
-    if minimal and emulator:
-        ratios = ", ".join(f"{emulator[n] / minimal[n]:.2f}x at {n}" for n in minimal)
-        print(f"  {'emulator / minimal app':<54} {ratios}")
+    minimal = report.get("GET/s minimal app", {})
+    emulator = report.get("GET/s emulator", {})
+    ratios = [
+        f"{emulator[key] / minimal[key]:.2f}x ({key})"
+        for key in minimal
+        if isinstance(minimal[key], float) and isinstance(emulator.get(key), float)
+    ]
+    if ratios:
+        print(f"  {'emulator / minimal app':<54} {', '.join(ratios)}")
     sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(CANDIDATES), help="comma-separated names")
-    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (3)")
+    parser.add_argument("--rounds", type=int, default=5, help="throughput rounds (5)")
     parser.add_argument("--seconds", type=float, default=2.0, help="seconds per round (2)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args(argv)
