@@ -147,20 +147,26 @@ def start_emulator_server(app: Any) -> tuple[int, Callable[[], None]]:
 
 
 def start_waitress(app: Any) -> tuple[int, Callable[[], None]]:
+    from waitress import wasyncore
     from waitress.server import create_server
 
     server = create_server(app, host=HOST, port=0, threads=THREADS)
     port = int(server.getsockname()[1])
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        while not stopping.is_set():
+            wasyncore.loop(timeout=1.0, map=server._map, count=1)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
 
     def stop() -> None:
-        server.task_dispatcher.shutdown()
-        server.close()
-        from waitress import wasyncore
-
-        wasyncore.close_all(server._map)  # the loop ends when its map is empty
+        stopping.set()
+        server.pull_trigger()  # wakes the loop at once
         thread.join(5)
+        server.task_dispatcher.shutdown()
+        wasyncore.close_all(server._map)
 
     return port, stop
 
@@ -566,41 +572,57 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _measure_rate(served: Served, request: bytes, n: int, seconds: float) -> tuple[float, float]:
+    """GET/s over ``n`` connections and the server's CPU us per request (0 when unknown)."""
+    before = cpu_seconds(served.process.pid)
+    started = time.perf_counter()
+    rate = keepalive_rate(HOST, served.port, request, connections=n, seconds=seconds)
+    elapsed = time.perf_counter() - started
+    after = cpu_seconds(served.process.pid)
+    if before is None or after is None or after <= before:
+        return rate, 0.0
+    return rate, (after - before) / (rate * elapsed) * 1e6
+
+
 def throughput(
-    served: Served, request: bytes, rounds: int, seconds: float
-) -> dict[str, float | str]:
-    """Median GET/s with 1 and 8 connections, and the server's CPU us per request (not for
-    servers whose requests run in child processes)."""
-    port = served.port
-    keepalive_rate(HOST, port, request, connections=1, seconds=0.5)  # warm-up
-    rates: dict[int, list[float]] = {1: [], 8: []}
-    cpu: dict[int, list[float]] = {1: [], 8: []}
-    errors: dict[int, str] = {}
+    minimal: tuple[Served, bytes], emulator: tuple[Served, bytes], rounds: int, seconds: float
+) -> dict[str, str]:
+    """Alternating rounds on the minimal app and the emulator, 1 and 8 connections: median
+    GET/s, server CPU us per request, and the median per-round ratios emulator / minimal."""
+    targets = {"minimal app": minimal, "emulator": emulator}
+    rates: dict[tuple[str, int], list[float]] = {}
+    cpus: dict[tuple[str, int], list[float]] = {}
+    errors: dict[tuple[str, int], str] = {}
     for _ in range(rounds):
-        for n in rates:
-            if n in errors:
+        for n in (1, 8):
+            for name, (served, request) in targets.items():
+                key = (name, n)
+                if key in errors:
+                    continue
+                try:
+                    rate, cpu = _measure_rate(served, request, n, seconds)
+                except ClientError as exc:
+                    errors[key] = str(exc)
+                    continue
+                rates.setdefault(key, []).append(rate)
+                if cpu:
+                    cpus.setdefault(key, []).append(cpu)
+    result: dict[str, str] = {}
+    for n in (1, 8):
+        conns = f"{n} connection{'s' if n > 1 else ''}"
+        for name in targets:
+            key = (name, n)
+            if key in errors:
+                result[f"{name}, {conns}"] = errors[key]
                 continue
-            before = cpu_seconds(served.process.pid)
-            started = time.perf_counter()
-            try:
-                rate = keepalive_rate(HOST, port, request, connections=n, seconds=seconds)
-            except ClientError as exc:
-                errors[n] = str(exc)
-                continue
-            elapsed = time.perf_counter() - started
-            after = cpu_seconds(served.process.pid)
-            rates[n].append(rate)
-            if before is not None and after is not None and after > before:
-                cpu[n].append((after - before) / (rate * elapsed) * 1e6)
-    result: dict[str, float | str] = {}
-    for n in rates:
-        label = f"{n} connection{'s' if n > 1 else ''}"
-        if n in errors:
-            result[label] = errors[n]
-            continue
-        result[label] = statistics.median(rates[n])
-        if cpu[n]:
-            result[f"{label}: server CPU us/request"] = statistics.median(cpu[n])
+            text = f"{statistics.median(rates[key]):,.0f} GET/s"
+            if key in cpus:
+                text += f", {statistics.median(cpus[key]):.0f} us CPU/request"
+            result[f"{name}, {conns}"] = text
+        pair = [rates.get(("emulator", n)), rates.get(("minimal app", n))]
+        if pair[0] and pair[1] and len(pair[0]) == len(pair[1]):
+            ratios = [e / m for e, m in zip(pair[0], pair[1], strict=True)]
+            result[f"emulator / minimal app, {conns}"] = f"{statistics.median(ratios):.2f}x"
     return result
 
 
@@ -660,22 +682,24 @@ def _has(module: str) -> bool:
 
 def measure(name: str, pin: bool, rounds: int, seconds: float) -> dict[str, Any]:
     report: dict[str, Any] = {"weight": weight(name), "in-process start+GET+stop": in_process(name)}
-    served = Served(name, "minimal", pin)
+    minimal = Served(name, "minimal", pin)
     try:
         report["desync"] = {
-            title: probe(served.port, raw, hidden) for title, (raw, hidden) in PROBES.items()
+            title: probe(minimal.port, raw, hidden) for title, (raw, hidden) in PROBES.items()
         }
-        request = get_request("minimal", served.port)
-        report["GET/s minimal app"] = throughput(served, request, rounds, seconds)
-        report["slow clients"] = slow_clients(served.port)
+        emulator = Served(name, "emulator", pin)
+        try:
+            report["throughput (medians of alternating rounds)"] = throughput(
+                (minimal, get_request("minimal", minimal.port)),
+                (emulator, get_request("emulator", emulator.port)),
+                rounds,
+                seconds,
+            )
+        finally:
+            emulator.close()
+        report["slow clients"] = slow_clients(minimal.port)
     finally:
-        served.close()
-    served = Served(name, "emulator", pin)
-    try:
-        request = get_request("emulator", served.port)
-        report["GET/s emulator"] = throughput(served, request, rounds, seconds)
-    finally:
-        served.close()
+        minimal.close()
     return report
 
 
@@ -685,19 +709,9 @@ def show(name: str, report: dict[str, Any]) -> None:
         if isinstance(value, dict):
             print(f"  {key}:")
             for inner, text in value.items():
-                shown = f"{text:,.0f}" if isinstance(text, float) else text
-                print(f"    {inner:<52} {shown}")
+                print(f"    {inner:<52} {text}")
         else:
             print(f"  {key:<54} {value}")
-    minimal = report.get("GET/s minimal app", {})
-    emulator = report.get("GET/s emulator", {})
-    ratios = [
-        f"{emulator[key] / minimal[key]:.2f}x ({key})"
-        for key in minimal
-        if isinstance(minimal[key], float) and isinstance(emulator.get(key), float)
-    ]
-    if ratios:
-        print(f"  {'emulator / minimal app':<54} {', '.join(ratios)}")
     sys.stdout.flush()
 
 
