@@ -59,17 +59,24 @@ def keepalive_rate(
     seconds: float = 2.0,
     max_requests: int = 1_000_000,
     expect: int = 200,
+    reconnect: bool = False,
 ) -> float:
     """Requests per second over ``connections`` kept-alive sockets, for about ``seconds``.
 
     ``request`` is the whole request (head and body) sent for every call. Stops after
-    ``max_requests`` at the latest. Raises :class:`ClientError` on a close or another status.
+    ``max_requests`` at the latest. Raises :class:`ClientError` on a close or another status;
+    with ``reconnect``, a connection the server closes between answers (as servers that cap
+    the requests per connection do) is opened again and the request sent again.
     """
-    socks = [socket.create_connection((host, port), timeout=30) for _ in range(connections)]
+
+    def connect() -> socket.socket:
+        sock = socket.create_connection((host, port), timeout=30)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    socks = [connect() for _ in range(connections)]
     buffers = [bytearray() for _ in socks]
     try:
-        for sock in socks:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         done = 0
         started = time.perf_counter()
         deadline = started + seconds
@@ -77,7 +84,15 @@ def keepalive_rate(
             for sock in socks:
                 sock.sendall(request)
             for n, sock in enumerate(socks):
-                status, buffers[n] = _read_answer(sock, buffers[n])
+                try:
+                    status, buffers[n] = _read_answer(sock, buffers[n])
+                except ClientError:
+                    if not reconnect or buffers[n]:
+                        raise
+                    sock.close()
+                    socks[n] = sock = connect()
+                    sock.sendall(request)
+                    status, buffers[n] = _read_answer(sock, buffers[n])
                 if status != expect:
                     raise ClientError(f"status {status}, expected {expect}")
             done += len(socks)

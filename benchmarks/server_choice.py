@@ -576,7 +576,9 @@ def _measure_rate(served: Served, request: bytes, n: int, seconds: float) -> tup
     """GET/s over ``n`` connections and the server's CPU us per request (0 when unknown)."""
     before = cpu_seconds(served.process.pid)
     started = time.perf_counter()
-    rate = keepalive_rate(HOST, served.port, request, connections=n, seconds=seconds)
+    rate = keepalive_rate(
+        HOST, served.port, request, connections=n, seconds=seconds, reconnect=True
+    )
     elapsed = time.perf_counter() - started
     after = cpu_seconds(served.process.pid)
     if before is None or after is None or after <= before:
