@@ -370,6 +370,27 @@ def test_a_kept_alive_connection_is_closed_after_the_idle_timeout(
     assert 0.8 <= waited <= 2.0
 
 
+def test_a_request_served_longer_than_every_time_limit_is_not_cut_off(
+    strict_server: EmulatorServer,
+) -> None:
+    request = (
+        f"GET /cloudapi/v4/locations HTTP/1.1\r\nHost: {HOST}\r\n"
+        f"Authorization: {_auth(*USER)}\r\n\r\n"
+    ).encode()
+    emulator = strict_server.emulator
+    assert isinstance(emulator, Emulator)
+    emulator.controls.update({"latency": 1.3})
+    try:
+        with socket.create_connection((HOST, strict_server.port), timeout=5) as sock:
+            sock.sendall(request)
+            assert _answer(sock, 4.0) == 200
+            emulator.controls.update({"latency": 0})
+            sock.sendall(request)
+            assert _answer(sock, 2.0) == 200
+    finally:
+        emulator.controls.update({"latency": 0})
+
+
 def test_a_slow_request_within_the_limits_is_served(strict_server: EmulatorServer) -> None:
     head = (
         f"GET /cloudapi/v4/locations HTTP/1.1\r\nHost: {HOST}\r\n"

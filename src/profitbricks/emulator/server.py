@@ -171,8 +171,10 @@ class _Channel(HTTPChannel):
         return result
 
     def service(self) -> None:
+        # A worker thread runs this. While it does, and until it has set the end time, the
+        # connection counts as busy: the event loop may see the request list empty before then.
+        self.idle_since = math.inf
         super().service()
-        # Only the event loop thread reads this, after the trigger service() pulls.
         self.idle_since = time.monotonic()
 
 
