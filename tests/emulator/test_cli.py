@@ -207,6 +207,11 @@ def test_parse_user_never_repeats_the_password() -> None:
         ["--progression", "later"],
         ["--delay", "1", "--progression", "immediate"],
         ["--threads", "0"],
+        ["--header-timeout", "0"],
+        ["--body-timeout", "-1"],
+        ["--idle-timeout", "inf"],
+        ["--connection-limit", "0"],
+        ["--connection-limit", "many"],
         ["--limit", "coresPerContract"],
         ["--limit", "nope=1"],
         ["--limit", "ramPerServer=-256"],
@@ -275,6 +280,14 @@ def test_main_in_process_until_sigint(capsys: pytest.CaptureFixture[str]) -> Non
             "0",
             "--threads",
             "2",
+            "--header-timeout",
+            "5",
+            "--body-timeout",
+            "5",
+            "--idle-timeout",
+            "60",
+            "--connection-limit",
+            "50",
         ]
     )
     helper.join()
@@ -285,3 +298,21 @@ def test_main_in_process_until_sigint(capsys: pytest.CaptureFixture[str]) -> Non
     assert "user jane@example.com  password pw" in out
     assert "polls:1" in err
     assert "stopped" in err
+
+
+def test_server_limit_flags_and_their_defaults() -> None:
+    from profitbricks.emulator.__main__ import build_parser
+    from profitbricks.emulator.server import ServerLimits
+
+    defaults = build_parser().parse_args([])
+    limits = ServerLimits()
+    assert (
+        defaults.header_timeout,
+        defaults.body_timeout,
+        defaults.idle_timeout,
+        defaults.connection_limit,
+    ) == (limits.header_timeout, limits.body_timeout, limits.idle_timeout, limits.connection_limit)
+    flags = "--header-timeout 2.5 --body-timeout 7 --idle-timeout 9 --connection-limit 64"
+    given = build_parser().parse_args(flags.split())
+    assert (given.header_timeout, given.body_timeout, given.idle_timeout) == (2.5, 7.0, 9.0)
+    assert given.connection_limit == 64

@@ -7,6 +7,7 @@ then exits with status 0. Without ``--user`` one demo account with a fresh passw
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import math
 import sys
@@ -102,11 +103,32 @@ def _count(text: str) -> int:
     return value
 
 
+def _connection_limit(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
 def _port(text: str) -> int:
     value = _count(text)
     if value > 65535:
         raise argparse.ArgumentTypeError(f"expected a port between 0 and 65535, got {text!r}")
     return value
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's soft limit of open files towards ``wanted`` (never above the hard
+    limit), so that the connection limit, not the file limit, decides who is admitted."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -213,6 +235,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--threads", type=int, default=8, metavar="N", help="worker threads (8)")
     parser.add_argument(
+        "--header-timeout",
+        type=_positive,
+        default=10.0,
+        metavar="S",
+        help="seconds a request head may take from its first byte (10)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=_positive,
+        default=30.0,
+        metavar="S",
+        help="seconds a request body may take after its head (30)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=_positive,
+        default=120.0,
+        metavar="S",
+        help="seconds a kept-alive connection may wait for its next request (120)",
+    )
+    parser.add_argument(
+        "--connection-limit",
+        type=_connection_limit,
+        default=1000,
+        metavar="N",
+        help="open connections; at the limit the longest-waiting idle one is closed (1000)",
+    )
+    parser.add_argument(
         "--quiet", action="store_true", help="print only the URL and the credentials"
     )
     return parser
@@ -231,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--request-log-limit must be >= 1")
 
     from profitbricks.emulator import Emulator, EmulatorConfig
-    from profitbricks.emulator.server import EmulatorServer
+    from profitbricks.emulator.server import EmulatorServer, ServerLimits
 
     # Without --user the configuration creates the demo account with a fresh password.
     config = EmulatorConfig(
@@ -257,7 +307,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     try:
-        server = EmulatorServer(emulator, host=args.host, port=args.port, threads=args.threads)
+        limits = ServerLimits(
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            idle_timeout=args.idle_timeout,
+            connection_limit=args.connection_limit,
+        )
+        _allow_open_files(limits.connection_limit + 64)
+        server = EmulatorServer(
+            emulator, host=args.host, port=args.port, threads=args.threads, limits=limits
+        )
     except (OSError, ValueError) as exc:
         print(
             f"profitbricks-emulator: cannot listen on {args.host}:{args.port}: {exc}",
