@@ -12,6 +12,7 @@ checkers see them); the aliases are translated by a thin wrapper before Python b
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -77,6 +78,17 @@ def apply_aliases(scope: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def _wrap(scope: str, func: _F) -> _F:
     table = ALIASES[scope]
+
+    if inspect.iscoroutinefunction(func):
+        # A coroutine function stays one (the asyncio client's methods): inspect and asyncio
+        # tell coroutine functions by their code, so the wrapper must be ``async def`` too.
+        @functools.wraps(func)
+        async def with_aliases_async(*args: Any, **kwargs: Any) -> Any:
+            if kwargs and not table.keys().isdisjoint(kwargs):
+                kwargs = apply_aliases(scope, kwargs)
+            return await func(*args, **kwargs)
+
+        return with_aliases_async  # type: ignore[return-value]
 
     @functools.wraps(func)
     def with_aliases(*args: Any, **kwargs: Any) -> Any:
