@@ -419,9 +419,12 @@ CASE_INSENSITIVE_HEADERS: set[type] = set()
 
 
 def _case_insensitive(headers: Mapping[str, str]) -> Mapping[str, str]:
+    if type(headers) in CASE_INSENSITIVE_HEADERS:
+        return headers
     import urllib3
 
-    if isinstance(headers, urllib3.HTTPHeaderDict) or type(headers) in CASE_INSENSITIVE_HEADERS:
+    if isinstance(headers, urllib3.HTTPHeaderDict):
+        CASE_INSENSITIVE_HEADERS.add(type(headers))
         return headers
     return urllib3.HTTPHeaderDict(headers)
 

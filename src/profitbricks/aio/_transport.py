@@ -13,8 +13,10 @@ pipeline adds headers, retries, the deadline, errors and logging) and it
   anything is read, an undeclared body is read in chunks and refused once it passes;
 - bounds the whole call by its deadline (aiohttp's total timeout, so a server that trickles bytes
   is cut off), and each connect and read by the client's ``timeout``;
-- never follows a redirect, never reads proxy settings from the environment on its own (the client
-  resolved them once) and sends no ``Accept``/``Accept-Encoding`` of its own, like urllib3.
+- never follows a redirect and never reads proxy settings from the environment on its own (the
+  client resolved them once). Besides the pipeline's headers it sends aiohttp's ``Accept: */*``
+  and ``Accept-Encoding: gzip, deflate`` (a compressed reply is decompressed, and the reply limit
+  applies to the decompressed body).
 
 :class:`BlockingTransport` runs any blocking :class:`~profitbricks._pipeline.Transport` (the
 emulator's ``InMemoryTransport``, a recording transport in tests) in a worker thread, so the
@@ -49,6 +51,17 @@ if TYPE_CHECKING:
 __all__ = ["AiohttpTransport", "BlockingTransport", "as_async_transport"]
 
 _CHUNK = 256 * 1024
+_AIOHTTP: Any = None
+
+
+def _aiohttp() -> Any:
+    """The aiohttp module, imported on first use (importing profitbricks.aio stays cheap)."""
+    global _AIOHTTP
+    if _AIOHTTP is None:
+        import aiohttp
+
+        _AIOHTTP = aiohttp
+    return _AIOHTTP
 
 
 def _timeouts(timeout: float | Timeout | None) -> tuple[float, float]:
@@ -168,6 +181,7 @@ class AiohttpTransport:
                 verify=ssl_verify, host_cert=host_cert, cert_file=cert_file, key_file=key_file
             )
         self._session: aiohttp.ClientSession | None = None
+        self._last_timeout: aiohttp.ClientTimeout | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
@@ -193,8 +207,6 @@ class AiohttpTransport:
         self._loop = asyncio.get_running_loop()
         self._session = aiohttp.ClientSession(
             connector=connector,
-            # The pipeline sets every header; these two urllib3 does not send either.
-            skip_auto_headers=("Accept", "Accept-Encoding"),
             auto_decompress=True,
             trust_env=False,
             timeout=aiohttp.ClientTimeout(
@@ -202,6 +214,32 @@ class AiohttpTransport:
             ),
         )
         return self._session
+
+    def _timeout(self, deadline: float | None) -> aiohttp.ClientTimeout:
+        """The call's timeouts: connect and read as configured, in all until its deadline.
+
+        Calls made within a second of each other with the same deadline setting share one
+        ``ClientTimeout`` (building one per call costs about 2% of a call): the whole call is then
+        bounded up to a second after its deadline, as aiohttp rounds long timeouts to whole
+        seconds anyway.
+        """
+        if deadline is None:
+            left = float("inf")
+        else:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TransportFailure("the call's deadline passed", sent=False, retry=False)
+        cached = self._last_timeout
+        if cached is not None and left <= cached.total <= left + 1.0:  # type: ignore[operator]
+            return cached
+        timeout = _aiohttp().ClientTimeout(
+            total=None if deadline is None else left,
+            sock_connect=min(self.connect_timeout, left),
+            sock_read=min(self.read_timeout, left),
+        )
+        if deadline is not None:
+            self._last_timeout = timeout
+        return timeout  # type: ignore[no-any-return]
 
     async def close(self) -> None:
         """Close the session and every pooled connection."""
@@ -221,8 +259,6 @@ class AiohttpTransport:
         max_bytes: int = DEFAULT_MAX_REPLY_BYTES,
     ) -> RawReply:
         """Send one request and read its whole answer (see the AsyncTransport protocol)."""
-        import aiohttp
-
         if not url.startswith(self._origin):
             raise ValueError(f"{url!r} is not on {self._origin}")
         session = self._session
@@ -233,16 +269,7 @@ class AiohttpTransport:
                 "this client's connections belong to another event loop; close the client "
                 "(async with) before using it from a new loop"
             )
-        options: dict[str, Any] = {}
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TransportFailure("the call's deadline passed", sent=False, retry=False)
-            options["timeout"] = aiohttp.ClientTimeout(
-                total=left,
-                sock_connect=min(self.connect_timeout, left),
-                sock_read=min(self.read_timeout, left),
-            )
+        timeout = self._timeout(deadline)
         failure: TransportFailure | None = None
         reply: RawReply | None = None
         try:
@@ -253,17 +280,25 @@ class AiohttpTransport:
                 data=body,
                 allow_redirects=False,
                 proxy=self.proxy_url,
-                **options,
+                timeout=timeout,
             ) as response:
                 try:
-                    data = await _read_body(response, max_bytes)
+                    declared = response.content_length
+                    if (
+                        declared is not None
+                        and declared <= max_bytes
+                        and "Content-Encoding" not in response.headers
+                    ):
+                        data = await response.read()
+                    else:
+                        data = await _read_body(response, max_bytes)
                 except BaseException:
                     response.close()
                     raise
                 reply = RawReply(response.status, response.headers, data)
         except TransportFailure as exc:
             failure = exc
-        except (aiohttp.ClientError, OSError) as exc:
+        except (_aiohttp().ClientError, OSError) as exc:
             reason, sent, retry = _describe(exc)
             failure = TransportFailure(reason, sent=sent, retry=retry, cause=exc)
         except asyncio.TimeoutError as exc:
