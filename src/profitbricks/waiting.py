@@ -18,7 +18,11 @@ Waiting for many requests polls every pending one each round, on one schedule. F
 :data:`LISTING_FROM` pending requests on, a round reads them all with one
 ``GET /requests?depth=1`` (each listed request carries its status) instead of one
 ``GET /requests/{id}/status`` per request, and polls individually only those the listing does not
-show (``benchmarks/bulk_provisioning.py`` measures both ways).
+show. The listing holds the account's whole request history, so once it lists more than
+:data:`LISTING_RATIO` times the pending requests the wait goes back to one poll per request
+(``benchmarks/bulk_provisioning.py`` measures both ways: a listed request costs client and
+server about the CPU of one status poll without its HTTP exchange, and a listing is one request
+against the rate limit where per-request polls are one per pending request).
 
 The polling logic is written once, without I/O: :func:`polling` is a generator that yields what
 to do next (:class:`Poll` these requests, :data:`LIST` the requests, :class:`Sleep`) and is
@@ -43,6 +47,7 @@ __all__ = [
     "GROWTH",
     "LIST",
     "LISTING_FROM",
+    "LISTING_RATIO",
     "MAX_INTERVAL",
     "Poll",
     "Sleep",
@@ -72,6 +77,8 @@ _LEGACY_SCALEUP = 10.0
 
 #: From this many pending requests on, a round reads them with one ``GET /requests?depth=1``.
 LISTING_FROM = 10
+#: A listing longer than this many times the pending requests ends listing for the wait.
+LISTING_RATIO = 8
 
 #: Requests a round of the asyncio client polls at once (when they are polled one by one).
 POLL_CONCURRENCY = 10
@@ -259,8 +266,10 @@ def polling(
 
     Each round polls every pending request (a repeated id once): with ``listing`` and at least
     :data:`LISTING_FROM` pending, one :data:`LIST` step, then a :class:`Poll` of the requests the
-    listing did not show. ``on_poll`` sees every status document. Rounds follow the default
-    schedule (or the 4.x one, with ``initial_wait``/``scaleup``), timed from the start; the wait
+    listing did not show (after a listing of more than :data:`LISTING_RATIO` times the pending
+    requests, only :class:`Poll` steps). ``on_poll`` sees every status document. Rounds follow
+    the default schedule (or the 4.x one, with ``initial_wait``/``scaleup``), timed from the
+    start; the wait
     ends when every request is DONE or FAILED, or once ``timeout`` seconds have passed after a
     round (None or 0: no deadline).
     """
@@ -281,6 +290,13 @@ def polling(
             docs = {
                 request_id: listed[request_id] for request_id in pending if request_id in listed
             }
+            if len(listed) > LISTING_RATIO * len(pending):
+                _log.debug(
+                    "the requests listing holds %d requests for %d pending: polling each",
+                    len(listed),
+                    len(pending),
+                )
+                listing = False
         if len(docs) < len(pending):
             missing = tuple(request_id for request_id in pending if request_id not in docs)
             fetched: Mapping[str, StatusDoc] = yield Poll(missing)
