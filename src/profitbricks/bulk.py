@@ -220,7 +220,8 @@ class _BulkRun:
             return index, self.calls[index]
 
     def stop(self) -> list[Any]:
-        """Take no more calls; returns the calls never taken."""
+        """Take no more calls and report no more progress; returns the calls never taken."""
+        self.on_progress = None
         with self._lock:
             self._stopped = True
             untaken = self.calls[self._next :]

@@ -298,14 +298,18 @@ class AiohttpTransport:
                 reply = RawReply(response.status, response.headers, data)
         except TransportFailure as exc:
             failure = exc
-        except (_aiohttp().ClientError, OSError) as exc:
+        except _aiohttp().ClientError as exc:  # its connect and read timeouts included
             reason, sent, retry = _describe(exc)
             failure = TransportFailure(reason, sent=sent, retry=retry, cause=exc)
         except asyncio.TimeoutError as exc:
-            # aiohttp's total timeout: the call's deadline.
+            # aiohttp's total timeout: the call's deadline. (Before OSError: since Python 3.11
+            # asyncio.TimeoutError is the built-in TimeoutError, an OSError.)
             failure = TransportFailure(
                 "no complete answer before the call's deadline", sent=True, retry=False, cause=exc
             )
+        except OSError as exc:
+            reason, sent, retry = _describe(exc)
+            failure = TransportFailure(reason, sent=sent, retry=retry, cause=exc)
         if failure is not None:
             raise failure
         assert reply is not None
