@@ -120,9 +120,11 @@ def test_silence_past_the_read_timeout_is_a_network_error(server: HostileServer)
 def test_nothing_listening_is_a_connect_failure() -> None:
     with hostile_server() as gone:
         url = gone.url
-    with blocking("u", "p", host_base=url, use_config=False, retries=0) as client:
-        with pytest.raises(PBError, match="cannot connect"):
-            client.get_datacenter(DC)
+    with (
+        blocking("u", "p", host_base=url, use_config=False, retries=0) as client,
+        pytest.raises(PBError, match="cannot connect"),
+    ):
+        client.get_datacenter(DC)
 
 
 def test_a_redirect_is_not_followed(server: HostileServer) -> None:

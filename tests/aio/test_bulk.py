@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from functools import partial
 from typing import Any
@@ -22,7 +23,7 @@ def datacenters(count: int, prefix: str = "dc") -> list[Datacenter]:
 
 
 def assert_counts_only_grow(seen: list[BulkProgress]) -> None:
-    for before, after in zip(seen, seen[1:], strict=False):
+    for before, after in itertools.pairwise(seen):
         assert after.submitted >= before.submitted
         assert after.finished >= before.finished
 
