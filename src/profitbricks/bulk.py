@@ -471,6 +471,15 @@ async def run_async(
         if hasattr(cancelled, "add_note"):
             cancelled.add_note(message)
         raise
+    except KeyboardInterrupt as interrupted:
+        # Ctrl+C inside the loop (Python 3.10; 3.11's asyncio.run cancels the task instead):
+        # the loop is going down, so report what is known without waiting.
+        _close_all(run.stop())
+        calls_made.cancel()
+        message, ids, outcomes = run.aborted("interrupted")
+        interrupted.request_ids = tuple(ids)  # type: ignore[attr-defined]
+        interrupted.outcomes = tuple(outcomes)  # type: ignore[attr-defined]
+        raise
     except BaseException:
         _close_all(run.stop())
         calls_made.cancel()
