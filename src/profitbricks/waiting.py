@@ -14,15 +14,15 @@ Explicit ``initial_wait``/``scaleup`` keep the 4.x meaning: poll at once, then e
 ``initial_wait`` seconds, doubling the interval (and ``scaleup``) each time ``interval * scaleup``
 seconds have passed since the last increase.
 
-Waiting for many requests polls every pending one each round, on one schedule. From
-:data:`LISTING_FROM` pending requests on, a round reads them all with one
-``GET /requests?depth=1`` (each listed request carries its status) instead of one
-``GET /requests/{id}/status`` per request, and polls individually only those the listing does not
-show. The listing holds the account's whole request history, so once it lists more than
-:data:`LISTING_RATIO` times the pending requests the wait goes back to one poll per request
+Waiting for many requests polls every pending one each round, on one schedule. A wait for
+:data:`LISTING_FROM` requests or more reads them, each round, with one ``GET /requests?depth=1``
+(each listed request carries its status) instead of one ``GET /requests/{id}/status`` per pending
+request, and polls individually only those the listing does not show. The listing holds the
+account's whole request history, so when the first one lists more than :data:`LISTING_RATIO`
+times the requests waited for, the wait polls each request instead
 (``benchmarks/bulk_provisioning.py`` measures both ways: a listed request costs client and
 server about the CPU of one status poll without its HTTP exchange, and a listing is one request
-against the rate limit where per-request polls are one per pending request).
+against the rate limit where per-request polls are one per pending request, each round).
 
 The polling logic is written once, without I/O: :func:`polling` is a generator that yields what
 to do next (:class:`Poll` these requests, :data:`LIST` the requests, :class:`Sleep`) and is
@@ -75,9 +75,9 @@ MAX_INTERVAL = 10.0
 _LEGACY_INITIAL_WAIT = 5.0
 _LEGACY_SCALEUP = 10.0
 
-#: From this many pending requests on, a round reads them with one ``GET /requests?depth=1``.
+#: A wait for this many requests or more reads them with one ``GET /requests?depth=1`` a round.
 LISTING_FROM = 10
-#: A listing longer than this many times the pending requests ends listing for the wait.
+#: A first listing longer than this many times the requests waited for ends listing for the wait.
 LISTING_RATIO = 8
 
 #: Requests a round of the asyncio client polls at once (when they are polled one by one).
@@ -265,13 +265,12 @@ def polling(
     :class:`Sleep` steps and returns the :class:`WaitOutcome`.
 
     Each round polls every pending request (a repeated id once): with ``listing`` and at least
-    :data:`LISTING_FROM` pending, one :data:`LIST` step, then a :class:`Poll` of the requests the
-    listing did not show (after a listing of more than :data:`LISTING_RATIO` times the pending
-    requests, only :class:`Poll` steps). ``on_poll`` sees every status document. Rounds follow
-    the default schedule (or the 4.x one, with ``initial_wait``/``scaleup``), timed from the
-    start; the wait
-    ends when every request is DONE or FAILED, or once ``timeout`` seconds have passed after a
-    round (None or 0: no deadline).
+    :data:`LISTING_FROM` requests to wait for, one :data:`LIST` step, then a :class:`Poll` of the
+    pending requests the listing did not show (only :class:`Poll` steps once the first listing
+    held more than :data:`LISTING_RATIO` times the requests waited for). ``on_poll`` sees every
+    status document. Rounds follow the default schedule (or the 4.x one, with
+    ``initial_wait``/``scaleup``), timed from the start; the wait ends when every request is DONE
+    or FAILED, or once ``timeout`` seconds have passed after a round (None or 0: no deadline).
     """
     unique = list(dict.fromkeys(ids))
     start = clock()
@@ -281,20 +280,23 @@ def polling(
     last: dict[str, StatusDoc] = {}
     failures: list[PBFailedRequest] = []
     pending = unique
+    # Decided for the whole wait: as requests finish, one listing a round stays one request a
+    # round, where polling the rest one by one would spend the rate limit again each round.
+    listing = listing and len(unique) >= LISTING_FROM
     polls = 0
     while pending:
         polls += 1
         docs: dict[str, StatusDoc] = {}
-        if listing and len(pending) >= LISTING_FROM:
+        if listing:
             listed: Mapping[str, StatusDoc] = yield LIST
             docs = {
                 request_id: listed[request_id] for request_id in pending if request_id in listed
             }
-            if len(listed) > LISTING_RATIO * len(pending):
+            if polls == 1 and len(listed) > LISTING_RATIO * len(unique):
                 _log.debug(
-                    "the requests listing holds %d requests for %d pending: polling each",
+                    "the requests listing holds %d requests for %d waited for: polling each",
                     len(listed),
-                    len(pending),
+                    len(unique),
                 )
                 listing = False
         if len(docs) < len(pending):
