@@ -356,7 +356,9 @@ class ProfitBricksService:
     ) -> list[RequestStatusDoc]:
         """Wait for several requests at once; returns their final status documents in order.
 
-        Raises PBFailedRequest naming every failed request, PBTimeoutError after ``timeout``.
+        Each round polls every pending request, or reads them all with one
+        ``GET /requests?depth=1`` when there are many. Raises PBFailedRequest naming every failed
+        request, PBTimeoutError after ``timeout``.
         """
         finals = waiting.wait_for_requests(
             self._request_status,
