@@ -18,6 +18,7 @@ from profitbricks.emulator.testing import EmulatorHandle, InMemoryTransport
 from profitbricks.errors import (
     CleartextCredentialsWarning,
     PBConfigurationError,
+    PBError,
     PBFailedRequest,
     PBNotFoundError,
     PBRateLimitExceededError,
@@ -241,3 +242,41 @@ def test_few_requests_are_polled_one_by_one_concurrently(
             assert sorted(polled) == sorted([doc["id"] for doc in finals] * 2)
 
     asyncio.run(scenario())
+
+
+def test_a_call_waits_out_a_shared_pause_only_until_its_deadline(
+    emulator: EmulatorHandle, new_client: NewClient
+) -> None:
+    async def scenario() -> None:
+        async with new_client(deadline=1.5) as client:
+            emulator.configure(rate_limit=1, rate_window=5)
+            await client.list_locations()
+            # Retry-After 5 s is past this call's deadline: raised at once, the pause shared.
+            with pytest.raises(PBRateLimitExceededError):
+                await client.list_locations()
+            assert client.pipeline.paused_until > time.monotonic() + 3
+            started = time.monotonic()
+            with pytest.raises(PBError, match="deadline"):
+                await client.list_locations()
+            assert 1.0 < time.monotonic() - started < 2.5
+
+    asyncio.run(scenario())
+
+
+def test_no_secret_in_errors_or_reprs(emulator: EmulatorHandle) -> None:
+    secret = "wrong-but-secret-password"
+
+    async def scenario() -> PBError:
+        async with AsyncProfitBricksService(
+            emulator.username, secret, host_base=emulator.url, use_config=False
+        ) as client:
+            assert secret not in repr(client)
+            assert secret not in repr(client.pipeline)
+            with pytest.raises(PBError) as info:
+                await client.list_datacenters()
+            return info.value
+
+    error = asyncio.run(scenario())
+    assert error.resp == 401
+    assert secret not in str(error)
+    assert secret not in repr(error)
