@@ -8,7 +8,10 @@ Rows:
 - ``import profitbricks.client``: what a script pays before its first call;
 - ``... + first call ready``: the client plus everything the first HTTP call imports
   (``ProfitBricksService(...).transport``), the fair comparison with urllib3;
-- ``import profitbricks.emulator`` for information.
+- ``import profitbricks.emulator`` for information;
+- the asyncio client: ``import aiohttp`` alone, ``import profitbricks.aio`` (which does not load
+  aiohttp until the first call) and the client with aiohttp loaded, ready for its first call; the
+  last row checks that ``profitbricks.client`` loads neither aiohttp nor ``profitbricks.aio``.
 
 Target: ``profitbricks.client`` + first call ready at most 15 ms above ``import urllib3``.
 Then the heaviest modules of ``profitbricks.client`` by ``python -X importtime`` (self time,
@@ -36,6 +39,17 @@ CASES = {
         "ProfitBricksService('u', 'p', host_base='http://127.0.0.1:9/cloudapi/v4').transport"
     ),
     "import profitbricks.emulator": "import profitbricks.emulator",
+    "import aiohttp": "import aiohttp",
+    "import profitbricks.aio": "import profitbricks.aio",
+    "import profitbricks.aio + first call ready": (
+        "import asyncio, aiohttp\n"
+        "from profitbricks.aio import AsyncProfitBricksService\n"
+        "AsyncProfitBricksService('u', 'p', host_base='http://127.0.0.1:9/cloudapi/v4').pipeline"
+    ),
+    "import profitbricks.client, then check aiohttp is not loaded": (
+        "import sys, profitbricks.client\n"
+        "assert 'aiohttp' not in sys.modules and 'profitbricks.aio' not in sys.modules"
+    ),
 }
 
 

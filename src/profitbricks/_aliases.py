@@ -19,6 +19,9 @@ __all__ = ["ALIASES", "apply_aliases", "install_aliases"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+# inspect.CO_COROUTINE, without importing inspect (the blocking client's import time counts).
+_CO_COROUTINE = 0x80
+
 _FIREWALL_SERVER = {"loadbalancer_id": "server_id"}
 _LOADBALANCER = {"load_balancer_id": "loadbalancer_id"}
 _LICENCE = {"license_type": "licence_type"}
@@ -77,6 +80,17 @@ def apply_aliases(scope: str, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def _wrap(scope: str, func: _F) -> _F:
     table = ALIASES[scope]
+
+    if getattr(getattr(func, "__code__", None), "co_flags", 0) & _CO_COROUTINE:
+        # A coroutine function stays one (the asyncio client's methods): inspect and asyncio
+        # tell coroutine functions by their code, so the wrapper must be ``async def`` too.
+        @functools.wraps(func)
+        async def with_aliases_async(*args: Any, **kwargs: Any) -> Any:
+            if kwargs and not table.keys().isdisjoint(kwargs):
+                kwargs = apply_aliases(scope, kwargs)
+            return await func(*args, **kwargs)
+
+        return with_aliases_async  # type: ignore[return-value]
 
     @functools.wraps(func)
     def with_aliases(*args: Any, **kwargs: Any) -> Any:

@@ -12,11 +12,17 @@
    request id from ``Location``;
 5. logs one DEBUG record per exchange and one INFO record per retry (never headers or bodies).
 
+A 429 also pauses every other call of the same pipeline (all threads, or all tasks) until its
+``Retry-After`` has passed: one shared backoff instead of each call running into the limit again.
+
 A transport only moves bytes: ``HttpTransport`` (urllib3, in ``_transport.py``) and the emulator's
-``InMemoryTransport`` implement :class:`Transport`, so both get exactly this behaviour. A network
-failure is reported as :class:`TransportFailure`, which carries text only; the ``PBError`` raised
-for it has a frame-free copy of the cause (its type and message), so no frame that held the
-``Authorization`` header survives in a traceback.
+``InMemoryTransport`` implement :class:`Transport`, so both get exactly this behaviour. The asyncio
+client's :class:`AsyncPipeline` drives the same per-call state machine (:class:`_Call`) with
+``await`` over an :class:`AsyncTransport` (``profitbricks.aio``): one copy of every decision.
+
+A network failure is reported as :class:`TransportFailure`, which carries text only; the
+``PBError`` raised for it has a frame-free copy of the cause (its type and message), so no frame
+that held the ``Authorization`` header survives in a traceback.
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ import logging
 import math
 import random
 import re
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
 
@@ -48,6 +55,9 @@ __all__ = [
     "DEFAULT_DEADLINE",
     "DEFAULT_MAX_REPLY_BYTES",
     "DEFAULT_USER_AGENT",
+    "AnyTransport",
+    "AsyncPipeline",
+    "AsyncTransport",
     "Pipeline",
     "RawReply",
     "Reply",
@@ -403,10 +413,18 @@ def error_for(
     return cls(status, content, url, method=method, request_id=request_id)
 
 
+#: Header mapping types that already look names up case-insensitively (a transport adds its own,
+#: e.g. the asyncio transport's multidict) and are used as they are.
+CASE_INSENSITIVE_HEADERS: set[type] = set()
+
+
 def _case_insensitive(headers: Mapping[str, str]) -> Mapping[str, str]:
+    if type(headers) in CASE_INSENSITIVE_HEADERS:
+        return headers
     import urllib3
 
     if isinstance(headers, urllib3.HTTPHeaderDict):
+        CASE_INSENSITIVE_HEADERS.add(type(headers))
         return headers
     return urllib3.HTTPHeaderDict(headers)
 
@@ -463,15 +481,42 @@ def authorization(username: str, password: str) -> Secret:
 
 
 class _Call:
-    """The state of one call through the pipeline: its attempts, clock and deadline."""
+    """One call through the pipeline: its request, attempts, clock and deadline.
 
-    __slots__ = ("attempt", "deadline", "first", "method", "pipeline", "started", "url")
+    Every decision of a call is a method here (wait before sending, retry or not, how long to
+    wait, which error); :meth:`Pipeline.request` and :meth:`AsyncPipeline.request` only carry the
+    decisions out, one with blocking calls and the other with ``await``.
+    """
 
-    def __init__(self, pipeline: Pipeline, method: str, url: str) -> None:
+    __slots__ = (
+        "attempt",
+        "body",
+        "deadline",
+        "first",
+        "headers",
+        "method",
+        "pipeline",
+        "ready",
+        "started",
+        "url",
+    )
+
+    def __init__(
+        self,
+        pipeline: _PipelineBase,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+    ) -> None:
         self.pipeline = pipeline
         self.method = method
         self.url = url
+        self.headers = headers
+        self.body = body
         self.attempt = 1
+        #: when the wait this call chose before its next attempt ends
+        self.ready = 0.0
         self.first = self.started = pipeline.clock()
         self.deadline = self.first + pipeline.deadline
 
@@ -481,6 +526,27 @@ class _Call:
     def check_deadline(self) -> None:
         if self.pipeline.clock() >= self.deadline:
             raise self.failure(f"the call's deadline of {self.pipeline.deadline:g} s passed")
+
+    def resume(self) -> None:
+        """After a wait: the next attempt starts now, if the deadline has not passed."""
+        self.started = self.pipeline.clock()
+        self.check_deadline()
+
+    def paused(self) -> float:
+        """Seconds to wait before sending, while the client is paused by a 429 (0: send now).
+
+        The wait ends at the call's deadline at the latest (``resume`` then raises).
+        """
+        until = self.pipeline.paused_until
+        if until <= self.started or until <= self.ready:
+            return 0.0
+        now = self.pipeline.clock()
+        if until <= now:
+            return 0.0
+        _log.debug(
+            "%s %s waits %.2f s: the client is paused by a 429", self.method, self.url, until - now
+        )
+        return min(until, self.deadline) - now
 
     def failure(self, reason: str, status: int | None = None) -> PBError:
         return PBError(
@@ -494,6 +560,7 @@ class _Call:
         wait = policy.delay(self.attempt, now - self.first, retry_after, pipeline.rand)
         if wait is None or now + wait >= self.deadline:
             return None
+        self.ready = now + wait
         return wait
 
     def _retrying(self, wait: float, why: object) -> float:
@@ -524,12 +591,24 @@ class _Call:
         return self._retrying(wait, failure.reason)
 
     def answered(self, raw: RawReply) -> float | None:
-        """Seconds to wait before repeating after ``raw``, or None to take it as the answer."""
+        """Seconds to wait before repeating after ``raw``, or None to take it as the answer.
+
+        A 429 also pauses every other call of the client (see :meth:`_PipelineBase.hold`).
+        """
         status = raw.status
-        if status < 300 or not self.pipeline.retry_policy.retries_status(self.method, status):
+        if status < 300:
+            return None
+        policy = self.pipeline.retry_policy
+        retrying = policy.retries_status(self.method, status)
+        if not retrying and status != 429:
             return None
         retry_after = parse_retry_after(raw.headers.get("Retry-After"))
-        wait = self._next(retry_after)
+        wait = self._next(retry_after) if retrying else None
+        if status == 429:
+            if wait is not None:
+                self.pipeline.hold(self.ready)
+            elif retry_after is not None and retry_after <= policy.max_backoff:
+                self.pipeline.hold(self.pipeline.clock() + retry_after)
         return None if wait is None else self._retrying(wait, status)
 
     def reply(self, raw: RawReply) -> Reply:
@@ -547,20 +626,11 @@ class _Call:
         return reply_from(raw.status, raw.headers, raw.body, self.method, self.url)
 
 
-class Pipeline:
-    """Headers, retries, deadline, error mapping and logging for every call (module docstring).
-
-    ``transport`` moves the bytes; ``base_url`` (checked by :func:`parse_base_url`) is prefixed to
-    every path. ``username``/``password`` give the ``Authorization`` header (None: the transport
-    authenticates on its own, as an in-process transport built with credentials does). ``headers``
-    is kept by reference and read on every call; it cannot replace ``Authorization``.
-    ``deadline``: seconds a call may take in all; ``max_reply_bytes``: the largest body accepted.
-    ``sleep``/``clock``/``rand`` are injectable for tests of the retry timing.
-    """
+class _PipelineBase:
+    """What the blocking and the asyncio pipelines share: everything but moving the bytes."""
 
     def __init__(
         self,
-        transport: Transport,
         base_url: str,
         *,
         username: str | None = None,
@@ -570,37 +640,24 @@ class Pipeline:
         retries: RetryPolicy | int | None = None,
         deadline: float | None = None,
         max_reply_bytes: int | None = None,
-        sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.transport = transport
         self.base_url = parse_base_url(base_url).url
         self.retry_policy = RetryPolicy.from_arg(retries)
         self.deadline = check_deadline(deadline)
         self.max_reply_bytes = check_max_reply_bytes(max_reply_bytes)
-        self.sleep = sleep
         self.clock = clock
         self.rand = rand
+        #: the monotonic time until which every call waits before sending (a 429's Retry-After)
+        self.paused_until = 0.0
+        self._pause_lock = threading.Lock()
         check_headers({"User-Agent": user_agent})
         self._fixed_headers: dict[str, str] = {"User-Agent": user_agent}
         if username is not None or password is not None:
             self._fixed_headers["Authorization"] = authorization(username or "", password or "")
         self._extra_headers: Mapping[str, str] = headers if headers is not None else {}
         check_headers(self._extra_headers)
-
-    def __repr__(self) -> str:
-        return f"Pipeline({self.base_url!r}, transport={type(self.transport).__name__})"
-
-    def close(self) -> None:
-        """Close the transport."""
-        self.transport.close()
-
-    def __enter__(self) -> Pipeline:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def headers(self, content_type: str | None) -> dict[str, str]:
         """The headers of one call (the extra headers checked again: they may have changed)."""
@@ -620,6 +677,97 @@ class Pipeline:
             headers["Content-Type"] = content_type
         return headers
 
+    def call(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str | int] | None,
+        body: bytes | None,
+        content_type: str | None,
+    ) -> _Call:
+        """A new call of ``method`` to ``base URL + path`` (already percent-quoted)."""
+        url = self.base_url + path
+        if query:
+            url = f"{url}?{encode_query(query)}"
+        headers = self.headers(content_type)
+        if body is not None and type(body) is not SecretBytes:
+            body = SecretBytes(body)
+        return _Call(self, method, url, headers, body)
+
+    def hold(self, until: float) -> None:
+        """Pause every call of this client until the monotonic time ``until`` (after a 429).
+
+        One shared backoff: calls about to be sent wait until the pause ends instead of each
+        running into the rate limit on its own. The call that got the 429 passes the end of its
+        own wait (at least the ``Retry-After``); a ``Retry-After`` beyond the policy's
+        ``max_backoff`` is never shared (the call that got it gives up at once, as the policy
+        says).
+        """
+        with self._pause_lock:
+            if until <= self.paused_until:
+                return
+            self.paused_until = until
+        _log.info(
+            "rate limited (429): every call of this client waits %.2f s", until - self.clock()
+        )
+
+
+class Pipeline(_PipelineBase):
+    """Headers, retries, deadline, error mapping and logging for every call (module docstring).
+
+    ``transport`` moves the bytes; ``base_url`` (checked by :func:`parse_base_url`) is prefixed to
+    every path. ``username``/``password`` give the ``Authorization`` header (None: the transport
+    authenticates on its own, as an in-process transport built with credentials does). ``headers``
+    is kept by reference and read on every call; it cannot replace ``Authorization``.
+    ``deadline``: seconds a call may take in all; ``max_reply_bytes``: the largest body accepted.
+    ``sleep``/``clock``/``rand`` are injectable for tests of the retry timing. A 429 pauses every
+    call of the pipeline (all threads) for its ``Retry-After``.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
+        retries: RetryPolicy | int | None = None,
+        deadline: float | None = None,
+        max_reply_bytes: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__(
+            base_url,
+            username=username,
+            password=password,
+            headers=headers,
+            user_agent=user_agent,
+            retries=retries,
+            deadline=deadline,
+            max_reply_bytes=max_reply_bytes,
+            clock=clock,
+            rand=rand,
+        )
+        self.transport = transport
+        self.sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"Pipeline({self.base_url!r}, transport={type(self.transport).__name__})"
+
+    def close(self) -> None:
+        """Close the transport."""
+        self.transport.close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def request(
         self,
         method: str,
@@ -635,33 +783,167 @@ class Pipeline:
         retries), PBValidationError for a header that cannot be sent, and ``PBError`` with
         ``resp=None`` for a network failure, an oversized reply or a passed deadline.
         """
-        url = self.base_url + path
-        if query:
-            url = f"{url}?{encode_query(query)}"
-        headers = self.headers(content_type)
-        if body is not None and type(body) is not SecretBytes:
-            body = SecretBytes(body)
-        call = _Call(self, method, url)
+        call = self.call(method, path, query, body, content_type)
         send = self.transport.send
-        max_bytes = self.max_reply_bytes
         while True:
+            pause = call.paused()
+            while pause:
+                self.sleep(pause)
+                call.resume()
+                pause = call.paused()
             failure: TransportFailure | None = None
+            wait: float | None
             try:
-                raw = send(method, url, headers, body, deadline=call.deadline, max_bytes=max_bytes)
+                raw = send(
+                    method,
+                    call.url,
+                    call.headers,
+                    call.body,
+                    deadline=call.deadline,
+                    max_bytes=self.max_reply_bytes,
+                )
             except TransportFailure as exc:
                 failure = exc
             if failure is not None:
                 # Raised outside the except block: the PBError's context stays empty, and the
                 # failure's own frames (the transport's) are dropped.
                 failure.__traceback__ = None
-                self.sleep(call.failed(failure))
+                wait = call.failed(failure)
             else:
                 wait = call.answered(raw)
                 if wait is None:
                     return call.reply(raw)
-                self.sleep(wait)
-            call.started = self.clock()
-            call.check_deadline()
+            self.sleep(wait)
+            call.resume()
+
+
+class AsyncTransport(Protocol):
+    """The asyncio version of :class:`Transport`: ``send`` and ``close`` are coroutines.
+
+    Same contract: one request, the whole answer whatever its status, no retries, at most
+    ``max_bytes`` of body, :class:`TransportFailure` for a network failure (with a frame-free
+    cause), never a redirect followed.
+    """
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        *,
+        deadline: float | None,
+        max_bytes: int,
+    ) -> RawReply:
+        """Send one request and return its answer (see the class docstring)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections; the transport must not be used afterwards."""
+        ...
+
+
+#: What a client accepts as ``transport=``: the asyncio client wraps a blocking one.
+AnyTransport = Transport | AsyncTransport
+
+
+class AsyncPipeline(_PipelineBase):
+    """The request pipeline of the asyncio client: :class:`Pipeline` with ``await``.
+
+    Same arguments, headers, retries, deadline, shared 429 pause, errors and logging (the same
+    :class:`_Call` decides everything); ``transport`` is an :class:`AsyncTransport` and ``sleep``
+    a coroutine function (default ``asyncio.sleep``).
+    """
+
+    def __init__(
+        self,
+        transport: AsyncTransport,
+        base_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
+        retries: RetryPolicy | int | None = None,
+        deadline: float | None = None,
+        max_reply_bytes: int | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__(
+            base_url,
+            username=username,
+            password=password,
+            headers=headers,
+            user_agent=user_agent,
+            retries=retries,
+            deadline=deadline,
+            max_reply_bytes=max_reply_bytes,
+            clock=clock,
+            rand=rand,
+        )
+        if sleep is None:
+            # Imported here: the blocking client never loads asyncio.
+            import asyncio
+
+            sleep = asyncio.sleep
+        self.transport = transport
+        self.sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"AsyncPipeline({self.base_url!r}, transport={type(self.transport).__name__})"
+
+    async def close(self) -> None:
+        """Close the transport."""
+        await self.transport.close()
+
+    async def __aenter__(self) -> AsyncPipeline:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str | int] | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> Reply:
+        """:meth:`Pipeline.request`, awaiting the transport and the waits."""
+        call = self.call(method, path, query, body, content_type)
+        send = self.transport.send
+        while True:
+            pause = call.paused()
+            while pause:
+                await self.sleep(pause)
+                call.resume()
+                pause = call.paused()
+            failure: TransportFailure | None = None
+            wait: float | None
+            try:
+                raw = await send(
+                    method,
+                    call.url,
+                    call.headers,
+                    call.body,
+                    deadline=call.deadline,
+                    max_bytes=self.max_reply_bytes,
+                )
+            except TransportFailure as exc:
+                failure = exc
+            if failure is not None:
+                failure.__traceback__ = None
+                wait = call.failed(failure)
+            else:
+                wait = call.answered(raw)
+                if wait is None:
+                    return call.reply(raw)
+            await self.sleep(wait)
+            call.resume()
 
 
 def check_deadline(deadline: float | None) -> float:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from urllib3 import Timeout
 
     from ._pipeline import Pipeline, RetryPolicy, Transport
+    from .bulk import BulkProgress, BulkReport
     from .resources import (
         LAN,
         NIC,
@@ -355,15 +356,59 @@ class ProfitBricksService:
     ) -> list[RequestStatusDoc]:
         """Wait for several requests at once; returns their final status documents in order.
 
-        Raises PBFailedRequest naming every failed request, PBTimeoutError after ``timeout``.
+        Each round polls every pending request, or reads them all with one
+        ``GET /requests?depth=1`` when there are many. Raises PBFailedRequest naming every failed
+        request, PBTimeoutError after ``timeout``.
         """
         finals = waiting.wait_for_requests(
-            self._request_status, responses, timeout, on_poll=on_poll
+            self._request_status,
+            responses,
+            timeout,
+            on_poll=on_poll,
+            list_statuses=self._request_statuses,
         )
         return cast("list[RequestStatusDoc]", finals)
 
     def _request_status(self, request_id: str) -> dict[str, Any]:
         return cast("dict[str, Any]", self._run(op.GET_REQUEST_STATUS, request_id=request_id))
+
+    def _request_statuses(self) -> dict[str, dict[str, Any]]:
+        listing = self._run(op.LIST_REQUESTS, depth=1)
+        return waiting.statuses_from_listing(listing)
+
+    # Bulk provisioning
+
+    def bulk(
+        self,
+        calls: Iterable[Callable[[], Any]],
+        *,
+        concurrency: int = 10,
+        wait: bool = True,
+        timeout: float | None = 3600,
+        on_progress: Callable[[BulkProgress], object] | None = None,
+    ) -> BulkReport:
+        """Make many calls, ``concurrency`` at a time on threads, then wait for their requests.
+
+        ``calls`` are functions of no arguments, each making one call of this client (e.g.
+        ``functools.partial(client.create_server, dc_id, server)``). With ``wait`` the requests
+        they started are waited for together, on one schedule, for at most ``timeout`` seconds.
+        ``on_progress`` gets a :class:`~profitbricks.bulk.BulkProgress` whenever a count changes.
+        Returns a :class:`~profitbricks.bulk.BulkReport`: one outcome per call, in order, with its
+        result, request id, final status and error; a failed call or request raises nothing.
+        Ctrl+C raises :class:`~profitbricks.bulk.BulkInterrupted` naming the requests already
+        submitted (see ``profitbricks.bulk``). Give the client at least ``concurrency``
+        connections: its pool holds 10.
+        """
+        from .bulk import run_blocking
+
+        return run_blocking(
+            self,
+            calls,
+            concurrency=concurrency,
+            wait=wait,
+            timeout=timeout,
+            on_progress=on_progress,
+        )
 
     # Bodies of the 4.x SDK, kept for scripts that build composite bodies themselves.
 

@@ -13,7 +13,11 @@ Deliberate differences from the 4.1.3 SDK (see OPERATIONS.md):
 - the constructor's ``host_base`` defaults to None (the public API unless PROFITBRICKS_API_URL is
   set) and gains the keyword-only ``timeout``, ``retries``, ``validate``, ``transport``,
   ``proxy``, ``client_cert``, ``deadline`` and ``max_reply_bytes``;
-- ``wait_for_completion``'s ``initial_wait``/``scaleup`` default to None (the adaptive schedule).
+- ``wait_for_completion``'s ``initial_wait``/``scaleup`` default to None (the adaptive schedule);
+- ``bulk`` is new (issue 9).
+
+The ``ProfitBricksService`` entries pin ``profitbricks.aio.AsyncProfitBricksService`` as well:
+the same names, parameters and defaults, as coroutine functions.
 """
 
 from __future__ import annotations
@@ -89,6 +93,15 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     ),
     "ProfitBricksService.attach_cdrom": ("self", "datacenter_id", "server_id", "cdrom_id"),
     "ProfitBricksService.attach_volume": ("self", "datacenter_id", "server_id", "volume_id"),
+    "ProfitBricksService.bulk": (
+        "self",
+        "calls",
+        "*",
+        "concurrency=10",
+        "wait=True",
+        "timeout=3600",
+        "on_progress=None",
+    ),
     "ProfitBricksService.close": ("self",),
     "ProfitBricksService.create_datacenter": ("self", "datacenter"),
     "ProfitBricksService.create_firewall_rule": (

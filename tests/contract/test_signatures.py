@@ -12,6 +12,7 @@ import profitbricks.errors
 import profitbricks.resources
 import profitbricks.types
 from profitbricks._config import HAS_KEYRING
+from profitbricks.aio import AsyncProfitBricksService
 
 from .signatures import CLIENT_ALL, SIGNATURES
 
@@ -35,9 +36,35 @@ def resolve(name: str) -> Any:
     return obj
 
 
+SERVICE_NAMES = sorted(name for name in SIGNATURES if name.startswith("ProfitBricksService"))
+
+
+def resolve_async(name: str) -> Any:
+    obj: Any = AsyncProfitBricksService
+    for part in name.split(".")[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def public_methods(service: type) -> dict[str, Any]:
+    """The public methods (and the 4.x ``_create_*_dict`` helpers) of a client class."""
+    return {
+        name: getattr(service, name)
+        for name in dir(service)
+        if (not name.startswith("_") or name.startswith("_create_"))
+        and callable(getattr(service, name))
+        and not isinstance(getattr(service, name), type)
+    }
+
+
 @pytest.mark.parametrize("name", sorted(SIGNATURES))
 def test_signature_is_pinned(name: str) -> None:
     assert parameters(resolve(name)) == SIGNATURES[name]
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_async_signature_is_pinned_too(name: str) -> None:
+    assert parameters(resolve_async(name)) == SIGNATURES[name]
 
 
 def test_no_public_method_is_unpinned() -> None:
@@ -49,6 +76,18 @@ def test_no_public_method_is_unpinned() -> None:
     }
     pinned = {name for name in SIGNATURES if name.startswith("ProfitBricksService.")}
     assert public == pinned
+
+
+def test_the_async_client_has_exactly_the_methods_of_the_blocking_one() -> None:
+    sync = public_methods(profitbricks.client.ProfitBricksService)
+    asynchronous = public_methods(AsyncProfitBricksService)
+    assert sorted(asynchronous) == sorted(sync)
+
+
+def test_every_async_method_that_calls_the_api_is_a_coroutine_function() -> None:
+    for name, method in public_methods(AsyncProfitBricksService).items():
+        pure = name.startswith("_create_")
+        assert inspect.iscoroutinefunction(method) is not pure, name
 
 
 def test_client_all_is_pinned_and_importable() -> None:

@@ -1,5 +1,7 @@
 """The exact wire request of every operation: verb, path, query, body and content type.
 
+Every test runs for the blocking client and for the asyncio one (behind a blocking bridge).
+
 One row per call; a recording transport captures what the SDK sends. JSON bodies are compared
 as parsed JSON (and must be compact), form bodies as text. The rows also pin the wire types we
 chose (JSON booleans and integers, ``{"id": ...}`` boot devices), see ``profitbricks._payload``.
@@ -7,8 +9,9 @@ chose (JSON booleans and integers, ``{"id": ...}`` boot devices), see ``profitbr
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -28,6 +31,7 @@ from profitbricks.client import (
     Volume,
 )
 
+from ..bridge import blocking
 from .recording import REQUEST_ID, RecordingTransport
 
 JSON = "application/json"
@@ -737,14 +741,27 @@ def transport() -> RecordingTransport:
     return RecordingTransport(accepted_data={"id": "new", "type": "thing"})
 
 
+Make = Callable[[RecordingTransport], Any]
+
+
+@pytest.fixture(params=["sync", "async"])
+def make(request: pytest.FixtureRequest) -> Iterator[Make]:
+    """Builds the blocking client, or the asyncio one behind a blocking bridge (same rows)."""
+    if request.param == "sync":
+        yield lambda transport: ProfitBricksService(transport=transport)
+        return
+    with contextlib.ExitStack() as stack:
+        yield lambda transport: stack.enter_context(blocking(transport=transport))
+
+
 @pytest.fixture
-def client(transport: RecordingTransport) -> ProfitBricksService:
-    return ProfitBricksService(transport=transport)
+def client(make: Make, transport: RecordingTransport) -> Any:
+    return make(transport)
 
 
 @pytest.mark.parametrize(("op", "call", "method", "path", "query", "body", "content_type"), ROWS)
 def test_wire_request(
-    client: ProfitBricksService,
+    client: Any,
     transport: RecordingTransport,
     op: str,
     call: Call,
@@ -778,7 +795,7 @@ def test_every_operation_has_a_row() -> None:
 def test_every_public_method_has_a_row() -> None:
     rows = {str(param.id).split("-")[0] for param in ROWS}
     # Covered by their own tests below.
-    helpers = {"get_datacenter_by_name", "wait_for_completion", "wait_for_requests"}
+    helpers = {"get_datacenter_by_name", "wait_for_completion", "wait_for_requests", "bulk"}
     methods = {
         name
         for name in dir(ProfitBricksService)
@@ -789,7 +806,7 @@ def test_every_public_method_has_a_row() -> None:
 
 @pytest.mark.parametrize(("op", "call", "method", "path", "query", "body", "content_type"), ROWS)
 def test_return_value(
-    client: ProfitBricksService,
+    client: Any,
     transport: RecordingTransport,
     op: str,
     call: Call,
@@ -819,21 +836,21 @@ def test_return_value(
         lambda c: c.remove_group_user(GRP, USR),
     ],
 )
-def test_bodiless_accepted_reply_is_a_truthy_request_dict(call: Call) -> None:
-    client = ProfitBricksService(transport=RecordingTransport(accepted_data=None))
+def test_bodiless_accepted_reply_is_a_truthy_request_dict(make: Make, call: Call) -> None:
+    client = make(RecordingTransport(accepted_data=None))
     result = call(client)
     assert result == {"requestId": REQUEST_ID}
     assert result
 
 
-def test_get_datacenter_by_name_lists_then_matches() -> None:
+def test_get_datacenter_by_name_lists_then_matches(make: Make) -> None:
     items = [
         {"id": "1", "properties": {"name": "Production"}},
         {"id": "2", "properties": {"name": "production-eu"}},
         {"id": "3", "properties": {"name": "Staging"}},
     ]
     transport = RecordingTransport(get_data={"id": "datacenters", "items": items})
-    client = ProfitBricksService(transport=transport)
+    client = make(transport)
     assert client.get_datacenter_by_name("Production")["id"] == "1"
     assert client.get_datacenter_by_name("stag", depth=2)["id"] == "3"
     assert [(c.method, c.path, c.query) for c in transport.calls] == [
@@ -848,10 +865,10 @@ def test_get_datacenter_by_name_lists_then_matches() -> None:
         client.get_datacenter_by_name("qa")
 
 
-def test_get_resource_without_type_looks_the_type_up() -> None:
+def test_get_resource_without_type_looks_the_type_up(make: Make) -> None:
     items = [{"id": "snap-9", "type": "snapshot", "href": "h"}]
     transport = RecordingTransport(get_data={"id": "resources", "items": items})
-    client = ProfitBricksService(transport=transport)
+    client = make(transport)
     client.get_resource(resource_id="snap-9")
     assert [(c.path, c.query) for c in transport.calls] == [
         ("/um/resources", {"depth": 0}),
@@ -859,11 +876,11 @@ def test_get_resource_without_type_looks_the_type_up() -> None:
     ]
 
 
-def test_wait_for_completion_polls_the_request_status() -> None:
+def test_wait_for_completion_polls_the_request_status(make: Make) -> None:
     transport = RecordingTransport(
         get_data={"id": f"{REQUEST_ID}/status", "metadata": {"status": "DONE"}}
     )
-    client = ProfitBricksService(transport=transport)
+    client = make(transport)
     response = client.delete_server(DC, SRV)
     final = client.wait_for_completion(response)
     assert final is not None

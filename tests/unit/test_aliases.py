@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from typing import Any
 
 import pytest
 
 import profitbricks.client
-from profitbricks._aliases import ALIASES, apply_aliases
+from profitbricks._aliases import ALIASES, apply_aliases, install_aliases
 from profitbricks.client import IPBlock, ProfitBricksService, Server, Volume
 
 from .recorder import Recorder
@@ -105,3 +106,14 @@ def test_aliased_callables_keep_their_signature_and_docs(scope: str) -> None:
     wrapped = target.__init__ if inspect.isclass(target) else target
     assert hasattr(wrapped, "__wrapped__")
     assert wrapped.__name__ == wrapped.__wrapped__.__name__
+
+
+def test_a_coroutine_method_stays_a_coroutine_function_with_aliases() -> None:
+    class Service:
+        async def get_loadbalancer(self, datacenter_id: str, loadbalancer_id: str) -> str:
+            return f"{datacenter_id}/{loadbalancer_id}"
+
+    install_aliases(Service)
+    assert inspect.iscoroutinefunction(Service.get_loadbalancer)
+    result = asyncio.run(Service().get_loadbalancer("dc", load_balancer_id="lb"))
+    assert result == "dc/lb"

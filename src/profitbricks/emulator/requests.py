@@ -6,7 +6,8 @@ deletions) that run when the request completes. Requests complete in the order t
 (one provisioning queue), when the progression policy says so:
 
 ``immediate``  right after the reply to the mutating call has been built;
-``polls:N``    at the N-th ``GET /requests/{id}/status`` of that request (or of a later one);
+``polls:N``    at the N-th ``GET /requests/{id}/status`` of that request (or of a later one); a
+               ``GET /requests?depth=1`` listing counts as a poll of each request it lists;
 ``seconds:T``  T seconds after creation, noticed by the next call to the emulator.
 
 A request that the controls decide should fail ends ``FAILED``: its effects do not run, its

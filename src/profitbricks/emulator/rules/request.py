@@ -1,7 +1,9 @@
 """Requests (``/requests``): the recorded mutating calls and their status.
 
 Administrators see every request of their contract, other users their own. Each
-``GET /requests/{id}/status`` counts as a poll for the ``polls:N`` progression policy.
+``GET /requests/{id}/status`` counts as a poll for the ``polls:N`` progression policy, and so does
+a ``GET /requests`` listing at depth >= 1 (which shows every listed request's status) for each
+request it lists.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def list_requests(call: Call) -> Result:
     # Items in full (depth >= 1) carry their status with its metadata: a recorded v4 listing at
     # the SDK's default depth 1 shows it filled, and deeper listings showed no more detail.
     d = max(call.depth - 1, 1) if call.depth >= 1 else -1
+    if d >= 1:
+        for request in items:
+            call.log.poll(request)
     return Result(
         {
             "id": "requests",
