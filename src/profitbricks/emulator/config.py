@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .catalogue import DEFAULT_RESOURCE_LIMITS
 
-__all__ = ["DEFAULT_USERNAME", "EmulatorConfig", "check_resource_limits"]
+__all__ = ["DEFAULT_USERNAME", "EmulatorConfig", "check_control_token", "check_resource_limits"]
 
 DEFAULT_USERNAME = "demo@example.com"
 
@@ -42,6 +42,18 @@ def check_resource_limits(limits: Mapping[str, object]) -> dict[str, int]:
     return checked
 
 
+def check_control_token(token: object) -> str:
+    """Return ``token`` if it can be a control token: 1 to 1024 visible ASCII characters.
+
+    Raises ``ValueError`` otherwise (without repeating the token).
+    """
+    if not isinstance(token, str) or not 1 <= len(token) <= 1024:
+        raise ValueError("the control token must be a string of 1 to 1024 characters")
+    if not all("!" <= char <= "~" for char in token):
+        raise ValueError("the control token may hold visible ASCII characters only (no spaces)")
+    return token
+
+
 @dataclass
 class EmulatorConfig:
     """Settings of an emulator.
@@ -57,6 +69,10 @@ class EmulatorConfig:
     are all off by default. ``resource_limits`` overrides some of every contract's limits
     (keys of ``catalogue.DEFAULT_RESOURCE_LIMITS`` such as ``coresPerContract``, integers >= 0;
     ``ValueError`` otherwise), e.g. ``{"coresPerContract": 100_000}`` for a large benchmark.
+    ``control_token``: when set, every call of the control API under ``/_emulator/`` needs
+    ``Authorization: Bearer <token>`` (visible ASCII characters, no spaces; ``ValueError``
+    otherwise). ``control_api=False`` turns the control API off (404); the Python helpers keep
+    working, since they do not go through HTTP.
     """
 
     users: list[tuple[str, str]] = field(default_factory=_default_users)
@@ -70,8 +86,12 @@ class EmulatorConfig:
     error_probability: float = 0.0
     latency: float = 0.0
     resource_limits: Mapping[str, int] | None = None
+    control_token: str | None = field(default=None, repr=False)
+    control_api: bool = True
 
     def __post_init__(self) -> None:
+        if self.control_token is not None:
+            check_control_token(self.control_token)
         if self.progression is None:
             self.progression = (
                 f"seconds:{float(self.delay)!r}" if self.delay is not None else "seconds:1.0"
@@ -88,5 +108,7 @@ class EmulatorConfig:
         return (
             f"EmulatorConfig(users=[{names}], progression={self.progression!r}, "
             f"public_url={self.public_url!r}, seed={self.seed!r}, "
-            f"resource_limits={self.resource_limits!r})"
+            f"resource_limits={self.resource_limits!r}, "
+            f"control_token={'<set>' if self.control_token is not None else None}, "
+            f"control_api={self.control_api!r})"
         )

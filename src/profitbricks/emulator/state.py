@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, ClassVar
 
 __all__ = [
+    "Checkpoint",
     "Contract",
     "Datacenter",
     "FirewallRule",
@@ -276,3 +279,122 @@ class State:
             number = self.rng.randint(10_000_000, 39_999_999)
             if number not in self.contracts:
                 return number
+
+
+# -- checkpoints ---------------------------------------------------------------------------------
+
+#: per record class: its field names, a getter of all of them, the positions of its containers
+_LAYOUTS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[int, ...]]] = {}
+#: what a request can change on a shared public image: its bookkeeping, never its properties
+_IMAGE_BOOKKEEPING = ("busy", "etag", "modified_date", "modified_by", "state", "gone")
+
+
+def _layout(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[int, ...]]:
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        names = tuple(f.name for f in fields(cls))
+        containers = tuple(
+            i
+            for i, f in enumerate(fields(cls))
+            if str(f.type).startswith(("dict[", "list[", "set["))
+        )
+        layout = (names, attrgetter(*names), containers)
+        _LAYOUTS[cls] = layout
+    return layout
+
+
+class Checkpoint:
+    """Contracts as they were, to put back after a call that failed half-way.
+
+    Captures every record of the given contracts (their fields, and copies of their dicts and
+    lists), the bookkeeping of the public images, and the state's allocators (id generator,
+    MAC addresses, public IP offsets, counters, the e-mail index). :meth:`restore` writes it
+    all back into the same objects, so references held elsewhere stay valid; records created
+    since are no longer reachable. Relies on the rule of this module that values in ``props``
+    are replaced, never changed in place. Costs about a microsecond per record.
+    """
+
+    __slots__ = ("_allocators", "_images", "_records", "_state")
+
+    def __init__(self, state: State, contracts: Iterable[Contract]) -> None:
+        self._state = state
+        records: list[tuple[Any, tuple[Any, ...], list[tuple[Any, Any]]]] = []
+        append = records.append
+
+        def capture(objects: Iterable[Any]) -> None:
+            for obj in objects:
+                _names, getter, containers = _layout(type(obj))
+                values = getter(obj)
+                append((obj, values, [(values[i], values[i].copy()) for i in containers]))
+
+        for contract in contracts:
+            capture((contract,))
+            capture(contract.users.values())
+            for group in contract.groups.values():
+                capture((group,))
+                capture(group.shares.values())
+            for dc in contract.datacenters.values():
+                capture((dc,))
+                for server in dc.servers.values():
+                    capture((server,))
+                    for nic in server.nics.values():
+                        capture((nic,))
+                        capture(nic.rules.values())
+                capture(dc.volumes.values())
+                capture(dc.lans.values())
+                capture(dc.loadbalancers.values())
+            capture(contract.snapshots.values())
+            capture(contract.ipblocks.values())
+            capture(contract.images.values())
+        self._records = records
+        bookkeeping = attrgetter(*_IMAGE_BOOKKEEPING)
+        self._images = [(image, bookkeeping(image)) for image in state.public_images.values()]
+        self._allocators = (
+            state.rng.getstate(),
+            set(state.macs),
+            dict(state.next_public),
+            state.datacenter_count,
+            dict(state.users_by_email),
+            dict(state.contracts),
+            state.auth_generation,
+        )
+
+    def restore(self) -> None:
+        """Put the captured records and allocators back.
+
+        ``auth_generation`` goes back too: a login cache filled before the checkpoint is right
+        again, and none can be filled meanwhile, since the caller holds the emulator's lock.
+        """
+        for obj, values, copies in self._records:
+            for name, value in zip(_layout(type(obj))[0], values, strict=True):
+                setattr(obj, name, value)
+            for container, copy in copies:
+                container.clear()
+                if type(container) is list:
+                    container.extend(copy)
+                else:
+                    container.update(copy)
+        for image, values in self._images:
+            for name, value in zip(_IMAGE_BOOKKEEPING, values, strict=True):
+                setattr(image, name, value)
+        state = self._state
+        (
+            rng_state,
+            macs,
+            next_public,
+            datacenter_count,
+            users_by_email,
+            contracts,
+            auth_generation,
+        ) = self._allocators
+        state.rng.setstate(rng_state)
+        state.macs.clear()
+        state.macs.update(macs)
+        state.next_public.clear()
+        state.next_public.update(next_public)
+        state.datacenter_count = datacenter_count
+        state.users_by_email.clear()
+        state.users_by_email.update(users_by_email)
+        state.contracts.clear()
+        state.contracts.update(contracts)
+        state.auth_generation = auth_generation
