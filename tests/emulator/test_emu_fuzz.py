@@ -49,8 +49,11 @@ from profitbricks.emulator.rules import (
     um,
     volume,
 )
+from profitbricks.emulator.rules.base import Call, Result
+from profitbricks.emulator.state import Checkpoint, affected, records_of
 
 from .wsgi_helpers import (
+    CREATE_BODIES,
     OTHER,
     UBUNTU_LAS,
     USER,
@@ -238,6 +241,7 @@ _json_values = st.recursive(
 )
 _hostile = st.one_of(
     st.sampled_from(_HOSTILE_TEXT).map(Raw),
+    st.sampled_from(_HOSTILE_TEXT).map(Raw),
     _json_values,
     # Any text, lone surrogates included, written as JSON escapes.
     st.text(st.characters(exclude_categories=()), max_size=12).map(
@@ -295,25 +299,28 @@ def _children(template: str) -> list[str]:
 
 
 @st.composite
-def _properties(draw: st.DrawFn, kind: str, *, update: bool) -> dict[str, Any]:
+def _properties(draw: st.DrawFn, kind: str, *, update: bool, hostile: bool) -> dict[str, Any]:
+    """Properties of the family ``kind`` with plausible values; where ``hostile``, one or two
+    of them (mostly real property names) replaced by hostile JSON."""
     fields = _FIELDS.get(kind, {})
     props: dict[str, Any] = {}
     for name, spec in fields.items():
-        if not draw(st.integers(0, 9)) < 7:
+        if draw(st.integers(0, 19)) >= 17:
             continue
         if spec.access == "ro" or (update and spec.access == "c"):
-            if draw(st.booleans()):
+            if draw(st.integers(0, 3)) == 0:
                 props[name] = None
             continue
         props[name] = draw(st.sampled_from(_VALID.get(name, [None])))
-    names = [*fields, "properties", "entities", "id", "items", "unknown"]
-    for _ in range(draw(st.integers(0, 2))):
-        props[draw(st.sampled_from(names))] = draw(_hostile)
+    if hostile:
+        names = [*fields, *fields, "properties", "entities", "id", "items", "unknown"]
+        for _ in range(draw(st.sampled_from([1, 1, 1, 2]))):
+            props[draw(st.sampled_from(names))] = draw(_hostile)
     return props
 
 
 @st.composite
-def _entities(draw: st.DrawFn, template: str, level: int) -> dict[str, Any]:
+def _entities(draw: st.DrawFn, template: str, level: int, hostile: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if level > 2:
         return out
@@ -322,9 +329,9 @@ def _entities(draw: st.DrawFn, template: str, level: int) -> dict[str, Any]:
             child_template = f"{template}/<>/{child}"
             items = [
                 {
-                    "properties": draw(_properties(child, update=False)),
+                    "properties": draw(_properties(child, update=False, hostile=hostile)),
                     **(
-                        {"entities": draw(_entities(child_template, level + 1))}
+                        {"entities": draw(_entities(child_template, level + 1, hostile))}
                         if draw(st.booleans())
                         else {}
                     ),
@@ -336,14 +343,17 @@ def _entities(draw: st.DrawFn, template: str, level: int) -> dict[str, Any]:
 
 
 @st.composite
-def _body(draw: st.DrawFn, template: str, method: str) -> tuple[bytes, str | None]:
-    """(body bytes, content type) in one of the shapes the route may take, or anything."""
+def _body(draw: st.DrawFn, template: str, method: str, *, hostile: bool) -> tuple[Any, str | None]:
+    """(body, content type) in one of the shapes the route may take; where ``hostile``,
+    with hostile values in it, or anything at all."""
     kind = _kind(template)
-    shapes = ["json", "raw", "empty"]
+    shapes = ["empty"]
     if method == "POST":
-        shapes += ["create", "create", "id", "form"]
+        shapes += ["create", "create", "create", "id", "form"]
     if method in ("PATCH", "PUT"):
         shapes += ["flat", "flat", "create"]
+    if hostile:
+        shapes += ["json", "raw"]
     shape = draw(st.sampled_from(shapes))
     content_type: str | None = "application/json"
     if shape == "empty":
@@ -364,16 +374,17 @@ def _body(draw: st.DrawFn, template: str, method: str) -> tuple[bytes, str | Non
         text = "&".join(f"{k}={quote(v.encode('utf-8', 'surrogatepass'))}" for k, v in pairs)
         return text.encode(), draw(st.sampled_from(["application/x-www-form-urlencoded", None]))
     if shape == "id":
-        value: Any = {"id": draw(st.one_of(st.sampled_from([Ref(p) for p in _PARAMS]), _hostile))}
+        refs = st.sampled_from([Ref(p) for p in _PARAMS])
+        value: Any = {"id": draw(st.one_of(refs, _hostile) if hostile else refs)}
     elif shape == "flat":
-        value = draw(_properties(kind, update=True))
+        value = draw(_properties(kind, update=True, hostile=hostile))
     elif shape == "create":
-        value = {"properties": draw(_properties(kind, update=method != "POST"))}
+        value = {"properties": draw(_properties(kind, update=method != "POST", hostile=hostile))}
         if method == "POST" and not template.endswith(">") and draw(st.booleans()):
-            value["entities"] = draw(_entities(template, 1))
+            value["entities"] = draw(_entities(template, 1, hostile))
     else:
         value = draw(_hostile)
-    return Marker(value), content_type  # type: ignore[return-value]
+    return Marker(value), content_type
 
 
 class Marker:
@@ -412,12 +423,13 @@ _odd_ids = st.one_of(
 
 
 @st.composite
-def _path(draw: st.DrawFn, template: str) -> Callable[[dict[str, list[str]]], str]:
+def _path(draw: st.DrawFn, template: str, *, odd: bool) -> Callable[[dict[str, list[str]]], str]:
+    """The route's path with ids of the world, or (``odd``) some odd ones."""
     choices: dict[str, Any] = {}
     for part in _segments(template):
         if part.startswith("<"):
             name = part[1:-1]
-            if draw(st.integers(0, 9)) < 8:
+            if not odd or draw(st.booleans()):
                 choices[name] = draw(st.integers(0, 3))
             else:
                 choices[name] = draw(_odd_ids)
@@ -469,12 +481,17 @@ _latin1 = st.text(alphabet=st.characters(max_codepoint=255, exclude_characters="
 
 
 @st.composite
-def _headers(draw: st.DrawFn, content_type: str | None) -> tuple[dict[str, str], str | None]:
-    headers: dict[str, str] = {}
-    auth = draw(st.sampled_from(["valid"] * 8 + ["none", "garbage", "other", "bearer", "nocolon"]))
-    if auth == "valid":
-        headers["Authorization"] = basic(USER)
-    elif auth == "garbage":
+def _headers(
+    draw: st.DrawFn, content_type: str | None, *, hostile: bool
+) -> tuple[dict[str, str], str | None]:
+    """Headers of a well-behaved client; where ``hostile``, odd ones."""
+    headers: dict[str, str] = {"Host": "localhost", "Authorization": basic(USER)}
+    if not hostile:
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        return headers, None
+    auth = draw(st.sampled_from(["valid"] * 3 + ["none", "garbage", "other", "bearer", "nocolon"]))
+    if auth == "garbage":
         headers["Authorization"] = draw(_latin1)
     elif auth == "other":
         # Wrong credentials only for the second account: a future per-account throttle must
@@ -484,6 +501,8 @@ def _headers(draw: st.DrawFn, content_type: str | None) -> tuple[dict[str, str],
         headers["Authorization"] = "Bearer abc"
     elif auth == "nocolon":
         headers["Authorization"] = "Basic " + "ZnV6ekBleGFtcGxlLmNvbQ=="
+    elif auth == "none":
+        del headers["Authorization"]
     kind = draw(
         st.sampled_from(
             ["as-is"] * 6
@@ -539,22 +558,87 @@ _FAKE_TIME = _Clock("time")
 _FAKE_TIME.sleep = _sleep_without_waiting  # type: ignore[attr-defined]
 
 
+class _ScopeWatch:
+    """Checks the rollback's scope on every mutating call: what a rule changes must be among
+    the records the emulator captured before it ran (``state.affected``), and after a failed
+    call every record of the account must be as it was."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.scope: set[int] = set()
+        self.full: Checkpoint | None = None
+        self.problems: list[str] = []
+
+    def affected(self, *args: Any) -> list[Any]:
+        records = affected(*args)
+        self.scope = {id(record) for record in records}
+        return records
+
+    def wrap(self, rule: Callable[..., Result]) -> Callable[..., Result]:
+        def watched(call: Call, **args: str) -> Result:
+            if not self.enabled:
+                return rule(call, **args)
+            full = Checkpoint(
+                call.state, [*records_of(call.contract), *call.state.public_images.values()]
+            )
+            self.full = full
+            try:
+                return rule(call, **args)
+            finally:
+                outside = [r for r in full.changed() if id(r) not in self.scope]
+                if outside:
+                    self.problems.append(f"{rule.__name__} changed {outside} outside its scope")
+
+        return watched
+
+    def start(self) -> None:
+        self.full = None
+        self.problems.clear()
+
+    def verify(self, where: str, status: int) -> None:
+        full, self.full = self.full, None
+        assert not self.problems, (where, self.problems)
+        if full is not None and status not in (200, 202):
+            assert full.changed() == [], (where, status, "a failed call left changes")
+
+
+_WATCH = _ScopeWatch()
+
+
+def _checked(app: Emulator, method: str, path: str, **kwargs: Any) -> Answer:
+    """One request whose answer goes to _assert_answer (which checks the rollback scope)."""
+    _WATCH.start()
+    return call(app, method, path, **kwargs)
+
+
 @pytest.fixture(scope="module")
 def app() -> Iterator[Emulator]:
     with pytest.MonkeyPatch.context() as patch:
         # Cheap password hashing (not under test here) and no real waiting for latency.
         patch.setattr(um, "_ITERATIONS", 1)
         patch.setattr(http_module, "time", _FAKE_TIME)
+        patch.setattr(http_module, "affected", _WATCH.affected)
+        for table in http_module._HANDLERS.values():
+            for method, rule in table.items():
+                if method != "GET":
+                    patch.setitem(table, method, _WATCH.wrap(rule))
+        http_module._ROUTE_CACHE.clear()
         yield new_emulator()
+    http_module._ROUTE_CACHE.clear()
 
 
 def _fresh(app: Emulator) -> dict[str, list[str]]:
     reset(app)
-    return build_world(app)
+    _WATCH.enabled = False
+    try:
+        return build_world(app)
+    finally:
+        _WATCH.enabled = True
 
 
 def _assert_answer(answer: Answer, where: str, *, control: bool = False) -> None:
     assert answer.status < 500, (where, answer.status, answer.text[:500])
+    _WATCH.verify(where, answer.status)
     if answer.status >= 400 and answer.body:
         doc = answer.json
         assert doc["httpStatus"] == answer.status, (where, doc)
@@ -571,7 +655,7 @@ def _assert_listings(app: Emulator, world: dict[str, list[str]], where: str) -> 
     for template in _LISTINGS:
         path = fill(template, values)
         for depth in range(6):
-            answer = call(app, "GET", path, query=f"depth={depth}")
+            answer = _checked(app, "GET", path, query=f"depth={depth}")
             allowed = (200,) if "<" not in template else (200, 404)
             assert answer.status in allowed, (where, path, depth, answer.status, answer.text[:500])
             json.loads(answer.body)
@@ -595,7 +679,7 @@ def _send(
     if isinstance(body, Marker):
         data = _render(body.value, world, 0).encode("utf-8", "surrogatepass")
     auth = None  # the Authorization header, if any, is in ``headers``
-    return call(
+    return _checked(
         app,
         method,
         path(world),
@@ -608,17 +692,23 @@ def _send(
     )
 
 
+_plain_queries = st.sampled_from(["", "depth=0", "depth=1", "depth=5", "pretty=false"])
+
+
 @st.composite
 def _api_request(draw: st.DrawFn, route: tuple[str, str] | None = None) -> dict[str, Any]:
+    """A request of ``route`` (or any route) that is hostile in one part: mostly the body,
+    else the query, the headers, the path ids or the method."""
     template, method = route if route is not None else draw(st.sampled_from(_API_ROUTES))
-    if draw(st.integers(0, 19)) == 0:
+    focus = draw(st.sampled_from(["body"] * 5 + ["query", "headers", "path", "method"]))
+    if focus == "method":
         method = draw(st.sampled_from(_METHODS))
-    body, content_type = draw(_body(template, method))
-    headers, length = draw(_headers(content_type))
+    body, content_type = draw(_body(template, method, hostile=focus in ("body", "method")))
+    headers, length = draw(_headers(content_type, hostile=focus == "headers"))
     return {
         "method": method,
-        "path": draw(_path(template)),
-        "query": draw(_query()),
+        "path": draw(_path(template, odd=focus == "path")),
+        "query": draw(_query() if focus == "query" else _plain_queries),
         "body": body,
         "headers": headers,
         "length": length,
@@ -712,7 +802,7 @@ def _run(app: Emulator, requests: list[dict[str, Any]]) -> None:
 
 
 @pytest.mark.parametrize(("template", "method"), _API_ROUTES, ids=lambda v: str(v))
-@_settings(8)
+@_settings(6)
 @given(data=st.data())
 def test_every_api_route_survives_hostile_requests(
     app: Emulator, template: str, method: str, data: st.DataObject
@@ -722,7 +812,7 @@ def test_every_api_route_survives_hostile_requests(
 
 
 @pytest.mark.parametrize(("template", "method"), _CONTROL_ROUTES, ids=lambda v: str(v))
-@_settings(25)
+@_settings(20)
 @given(data=st.data())
 def test_every_control_route_survives_hostile_requests(
     app: Emulator, template: str, method: str, data: st.DataObject
@@ -734,9 +824,181 @@ def test_every_control_route_survives_hostile_requests(
     _run(app, requests)
 
 
-@_settings(150)
+@_settings(120)
 @given(requests=st.lists(st.one_of(_api_request(), _api_request(), _control_request()), max_size=5))
 def test_any_sequence_of_requests_keeps_every_listing_working(
     app: Emulator, requests: list[dict[str, Any]]
 ) -> None:
     _run(app, requests)
+
+
+# -- sweeps: every field of every route with each kind of hostile value -------------------------
+
+#: one of each class of value that once answered 500 or was stored and broke listings
+_ATOMS = {
+    "a lone surrogate": '"x\\ud800y"',
+    "5,000 digits": "1" * 5_000,
+    "21 digits": "1" * 21,
+    "1e400": "1e400",
+    "1e300": "1e300",
+    "NaN": "NaN",
+    "nested 5,000 deep": "[" * 5_000 + "]" * 5_000,
+    "-1": "-1",
+    "an object": '{"a": [1]}',
+}
+_BODY_ROUTES = [(t, m) for t, m in _API_ROUTES if m in ("POST", "PATCH", "PUT")]
+
+
+def _sweep_values(template: str) -> list[tuple[str, Any]]:
+    """(label, body) pairs: the route's plausible bodies with one field replaced by each atom."""
+    kind = _kind(template)
+    fields = [*_FIELDS.get(kind, {}), "id", "properties", "entities"]
+    create = CREATE_BODIES.get(kind, {}).get("properties", {})
+    bases: list[tuple[str, dict[str, Any], bool]] = [("rename", {"name": "renamed"}, False)]
+    if create:
+        bases += [("create", create, True), ("flat", create, False)]
+    out: list[tuple[str, Any]] = []
+    for label, props, envelope in bases:
+        for field in fields:
+            for atom, text in _ATOMS.items():
+                changed = {**props, field: Raw(text)}
+                out.append(
+                    (f"{label}: {field} = {atom}", {"properties": changed} if envelope else changed)
+                )
+    for child in _children(template):
+        for atom, text in _ATOMS.items():
+            item = {
+                "properties": {
+                    **CREATE_BODIES.get(child, {}).get("properties", {}),
+                    "name": Raw(text),
+                }
+            }
+            out.append(
+                (
+                    f"create with {child}: name = {atom}",
+                    {"properties": create, "entities": {child: {"items": [item]}}},
+                )
+            )
+    return out
+
+
+@pytest.mark.parametrize(("template", "method"), _BODY_ROUTES, ids=lambda v: str(v))
+def test_sweep_every_field_of_every_body(app: Emulator, template: str, method: str) -> None:
+    world = _fresh(app)
+    values = {name: ids[0] for name, ids in world.items()}
+    path = fill(template, values)
+    for label, value in _sweep_values(template):
+        body = _render(value, world, 0).encode("utf-8", "surrogatepass")
+        answer = _checked(
+            app, method, path, body=body, headers={"Content-Type": "application/json"}
+        )
+        _assert_answer(answer, f"{method} {template} {label}")
+    for text in ("name=%ED%A0%80", "snapshotId=" + "1" * 5_000, "name=" + "%ff" * 20):
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        _assert_answer(
+            _checked(app, method, path, body=text.encode(), headers=form), f"form {text}"
+        )
+    _assert_listings(app, world, f"after the sweep of {method} {template}")
+
+
+_CONTROL_BODY_ROUTES = [(t, m) for t, m in _CONTROL_ROUTES if m in ("POST", "PATCH")]
+_UPLOAD = {"owner": USER[0], "name": "i", "location": "us/las", "size": 1}
+
+
+@pytest.mark.parametrize(("template", "method"), _CONTROL_BODY_ROUTES, ids=lambda v: str(v))
+def test_sweep_every_control_setting(app: Emulator, template: str, method: str) -> None:
+    world = _fresh(app)
+    base = _UPLOAD if template.endswith("/images") else {}
+    keys = [*control_module._SETTINGS, *sorted(image._UPLOAD_KEYS), "unknown"]
+    atoms = {**_ATOMS, "1e10": "1e10", "86401": "86401", "0.5": "0.5"}
+    for key in keys:
+        for atom, text in atoms.items():
+            body = _render({**base, key: Raw(text)}, world, 0).encode("utf-8", "surrogatepass")
+            answer = _checked(
+                app,
+                method,
+                template,
+                body=body,
+                headers={"Content-Type": "application/json"},
+                api=False,
+                auth=None,
+            )
+            where = f"{method} {template} {key} = {atom}"
+            _assert_answer(answer, where, control=True)
+            # A setting that was taken must not break the calls that follow.
+            listing = call(app, "GET", "/datacenters")
+            assert listing.status in (200, 429, 503), (where, listing.status, listing.text[:300])
+            if answer.status < 300:
+                if template.endswith("/reset"):
+                    world = _fresh(app)
+                app.controls.restore_initial()
+                app.controls.reset()
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    answer = _checked(
+        app,
+        method,
+        template,
+        body=deep,
+        headers={"Content-Type": "application/json"},
+        api=False,
+        auth=None,
+    )
+    _assert_answer(answer, f"{method} {template} nested 100,000 deep", control=True)
+    _assert_listings(app, world, f"after the sweep of {method} {template}")
+
+
+_DEPTHS = ["²", "٣", "1" * 5_000, "5?depth=5", "-1", "", "abc", "6", "0" * 50 + "3"]
+
+
+@pytest.mark.parametrize("template", _LISTINGS)
+def test_sweep_every_listing_with_odd_queries(app: Emulator, template: str) -> None:
+    world = _fresh(app)
+    path = fill(template, {name: ids[0] for name, ids in world.items()})
+    for depth in _DEPTHS:
+        for query in (f"depth={quote(depth)}", f"depth={wire_text(depth)}&pretty={quote(depth)}"):
+            answer = _checked(app, "GET", path, query=query)
+            assert answer.status == 200, (template, query, answer.status, answer.text[:300])
+
+
+_ODD_HEADERS: list[tuple[str, str | None]] = [
+    ("Content-Length", "²"),
+    ("Content-Length", "1" * 5_000),
+    ("Content-Length", "-1"),
+    ("Content-Length", "1_0"),
+    ("Host", "a b"),
+    ("Host", "x" * 5_000),
+    ("Host", "h\x00st"),
+    ("Host", ""),
+    ("Authorization", "Basic " + "=" * 50),
+    ("Authorization", "Basic w6k="),
+    ("Authorization", "Bearer x"),
+    ("Authorization", "x" * 10_000),
+    ("Content-Type", "application/x-www-form-urlencoded"),
+    ("Content-Type", "\xff" * 20),
+    ("Origin", "null"),
+    ("Cookie", "a" * 10_000),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), _ODD_HEADERS, ids=lambda v: str(v)[:20])
+def test_sweep_odd_headers(app: Emulator, name: str, value: str) -> None:
+    world = _fresh(app)
+    body = json.dumps(CREATE_BODIES["datacenters"]).encode()
+    for method, path in (("GET", "/datacenters"), ("POST", "/datacenters")):
+        headers = {"Content-Type": "application/json", "Authorization": basic(USER)}
+        length = None
+        if name == "Content-Length":
+            length = value
+        else:
+            headers[name] = value
+        answer = _checked(
+            app,
+            method,
+            path,
+            body=body if method == "POST" else b"",
+            headers=headers,
+            content_length=length,
+            auth=None,
+        )
+        _assert_answer(answer, f"{method} {path} with {name}: {value[:20]!r}")
+    _assert_listings(app, world, f"after {name}")

@@ -95,7 +95,7 @@ def test_an_integer_of_too_many_digits_is_422(app: Emulator, digits: int) -> Non
     before = _everything(app)
     body = '{"properties": {"name": "v", "licenceType": "LINUX", "size": ' + "1" * digits + "}}"
     message = _error(_post(app, f"/datacenters/{dc}/volumes", body), 422)
-    assert "[(root).properties.size] Attribute 'size'" in message
+    assert "[(root).properties.size] Attribute 'size' must be an integer of at most 20" in message
     assert _everything(app) == before
 
 

@@ -20,33 +20,20 @@ from profitbricks.emulator import http as http_module
 from profitbricks.emulator.http import ROUTES
 from profitbricks.emulator.rules import um
 from profitbricks.emulator.rules.base import Call, Result
-from profitbricks.emulator.state import Checkpoint
+from profitbricks.emulator.state import Checkpoint, records_of
 
-from .wsgi_helpers import OTHER, Answer, build_world, call, fill, listing_routes, new_emulator
+from .wsgi_helpers import (
+    CREATE_BODIES,
+    OTHER,
+    Answer,
+    build_world,
+    call,
+    fill,
+    listing_routes,
+    new_emulator,
+)
 
 _MUTATING = [(path, method) for path, table in ROUTES for method in table if method != "GET"]
-
-#: a body each resource family accepts on create (the world's own bodies)
-_CREATE = {
-    "datacenters": {"properties": {"name": "n", "location": "us/las"}},
-    "servers": {"properties": {"name": "n", "cores": 1, "ram": 256}},
-    "volumes": {"properties": {"name": "n", "size": 1, "licenceType": "LINUX"}},
-    "nics": {"properties": {"name": "n", "lan": 1}},
-    "firewallrules": {"properties": {"name": "n", "protocol": "TCP"}},
-    "lans": {"properties": {"name": "n"}},
-    "loadbalancers": {"properties": {"name": "n"}},
-    "ipblocks": {"properties": {"location": "us/las", "size": 1}},
-    "groups": {"properties": {"name": "n"}},
-    "users": {
-        "properties": {
-            "firstname": "F",
-            "lastname": "L",
-            "email": "new@example.com",
-            "password": "new-secret-1",
-        }
-    },
-    "shares": {"properties": {"editPrivilege": True}},
-}
 
 
 @pytest.fixture(autouse=True)
@@ -65,9 +52,9 @@ def _candidates(template: str, world: dict[str, list[str]]) -> list[tuple[bytes,
     """Bodies to try, in order: the family's create body, a rename, each id, form fields."""
     kind = _kind(template)
     bodies: list[tuple[bytes, str]] = []
-    if kind in _CREATE:
-        bodies.append((json.dumps(_CREATE[kind]).encode(), "application/json"))
-        bodies.append((json.dumps(_CREATE[kind]["properties"]).encode(), "application/json"))
+    if kind in CREATE_BODIES:
+        bodies.append((json.dumps(CREATE_BODIES[kind]).encode(), "application/json"))
+        bodies.append((json.dumps(CREATE_BODIES[kind]["properties"]).encode(), "application/json"))
     bodies.append((b'{"name": "renamed"}', "application/json"))
     for ids in world.values():
         for value in ids:
@@ -200,7 +187,7 @@ def test_a_reply_that_cannot_be_written_rolls_the_call_back(
     app, world = _fresh()
     before = _fingerprint(app, world)
     patch_handler("/datacenters", "POST", with_unwritable_reply)
-    body = json.dumps(_CREATE["datacenters"]).encode()
+    body = json.dumps(CREATE_BODIES["datacenters"]).encode()
     assert _send(app, "POST", "/datacenters", body, "application/json").status == 500
     assert _fingerprint(app, world) == before
 
@@ -229,7 +216,7 @@ def test_a_checkpoint_puts_the_same_objects_back() -> None:
     next_id = state.rng.getstate()
     macs = set(state.macs)
 
-    saved = Checkpoint(state, [contract])
+    saved = Checkpoint(state, records_of(contract))
     dc.props["name"] = "changed"
     dc.servers.clear()
     server.volumes.append(server.volumes[0])

@@ -21,6 +21,28 @@ USER = ("fuzz@example.com", "fuzz-secret")
 OTHER = ("other@example.com", "other-secret")
 UBUNTU_LAS = "0d4f97f0-1689-11e7-97ce-525400f64d8d"
 
+#: a body each resource family accepts on create, by the path segment that names it
+CREATE_BODIES: dict[str, dict[str, Any]] = {
+    "datacenters": {"properties": {"name": "n", "location": "us/las"}},
+    "servers": {"properties": {"name": "n", "cores": 1, "ram": 256}},
+    "volumes": {"properties": {"name": "n", "size": 1, "licenceType": "LINUX"}},
+    "nics": {"properties": {"name": "n", "lan": 1}},
+    "firewallrules": {"properties": {"name": "n", "protocol": "TCP"}},
+    "lans": {"properties": {"name": "n"}},
+    "loadbalancers": {"properties": {"name": "n"}},
+    "ipblocks": {"properties": {"location": "us/las", "size": 1}},
+    "groups": {"properties": {"name": "n"}},
+    "users": {
+        "properties": {
+            "firstname": "F",
+            "lastname": "L",
+            "email": "new@example.com",
+            "password": "new-secret-1",
+        }
+    },
+    "shares": {"properties": {"editPrivilege": True}},
+}
+
 
 def basic(user: tuple[str, str]) -> str:
     return "Basic " + base64.b64encode(f"{user[0]}:{user[1]}".encode()).decode()

@@ -67,7 +67,7 @@ from .rules import (
     request as request_rules,
 )
 from .rules.base import Call, Result
-from .state import Checkpoint, Contract, State, User
+from .state import Checkpoint, Contract, State, User, affected, records_of
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -443,8 +443,18 @@ _HOST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]{1,255}\Z")
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,18}\Z")
 
 
+_TEXT_KEYS = frozenset({"PATH_INFO", "QUERY_STRING", "CONTENT_TYPE"})
+
+
 def _check_request_text(environ: WSGIEnvironment) -> None:
     """Refuse (400) a path, query or header that a request record could not render later."""
+    texts = [
+        name + value
+        for name, value in environ.items()
+        if (name.startswith("HTTP_") or name in _TEXT_KEYS) and type(value) is str
+    ]
+    if "".join(texts).isascii():
+        return
     for name, value in environ.items():
         if not (name.startswith("HTTP_") or name in ("PATH_INFO", "QUERY_STRING", "CONTENT_TYPE")):
             continue
@@ -457,6 +467,23 @@ def _check_request_text(environ: WSGIEnvironment) -> None:
 
 def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")[:60]
+
+
+def _ids_in(body: Any) -> list[str]:
+    """The strings of a parsed JSON body shaped like the ids of records (UUIDs)."""
+    found: list[str] = []
+    stack = [body]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is str:
+            if len(value) == 36 and value.count("-") == 4:
+                found.append(value)
+        elif kind is dict:
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+    return found
 
 
 def _parse_or_error(raw: bytes, content_type: str, form: bool) -> Any:
@@ -606,7 +633,9 @@ class Emulator:
         :class:`~profitbricks.emulator.control.InvalidSetting` naming the wrong field.
         """
         with self._lock:
-            undo = self._checkpoint(self.state.contracts.values())
+            # A control call, rare: every record of every contract.
+            contracts = self.state.contracts.values()
+            undo = self._checkpoint(record for c in contracts for record in records_of(c))
             try:
                 record = image.add_private_image(self.state, spec, _now())
                 return render.resource(record, 0, View(base_url, self.state, self.log))
@@ -725,7 +754,8 @@ class Emulator:
                 if mutating:
                     # Whatever goes wrong in the rule or its reply, the contract is left as
                     # it was before the call.
-                    undo = self._checkpoint((contract,))
+                    ids = {*args.values(), *_ids_in(parsed.get(False))}
+                    undo = self._checkpoint(affected(self.state, contract, args.get("dc_id"), ids))
                     try:
                         result = handler(call, **args)
                         reply = _reply(result, base_url, pretty)
@@ -747,12 +777,13 @@ class Emulator:
         start_response(_STATUS_LINES[status], headers)
         return [body]
 
-    def _checkpoint(self, contracts: Iterable[Contract]) -> Callable[[], None]:
-        """A function that puts ``contracts`` and the request log back as they are now.
+    def _checkpoint(self, records: Iterable[Any]) -> Callable[[], None]:
+        """A function that puts ``records``, the state's allocators and the request log back
+        as they are now.
 
-        Called under the lock; the mutating call that takes it holds the lock until it is done.
+        Called under the lock; the call that takes it holds the lock until it is done.
         """
-        saved = Checkpoint(self.state, contracts)
+        saved = Checkpoint(self.state, records)
         requests = self.log
         mark = requests.mark()
 
