@@ -11,9 +11,17 @@ wrong types. Each example starts from a fresh account holding one of everything;
 calls, every listing route of the table must answer 200 at depths 0 to 5 (404 only where a
 call deleted the parent), and the control API's settings too.
 
-Everything runs in-process against the WSGI application (no sockets), so the default profile
-("ci": derandomized, so reproducible) takes well under a minute. ``EMULATOR_FUZZ=long`` runs a
-randomized profile with 20 times the examples; ``EMULATOR_FUZZ_EXAMPLES=N`` scales either.
+Two kinds of test: Hypothesis examples for every route (each request hostile in one part:
+body, query, headers, path or method) and for sequences mixing routes and control calls; and
+sweeps that send every field of every body route, every control setting, every listing query
+and some headers each class of hostile value, reporting all problems of a route at once. On
+every mutating call, the rule's changes must lie within what the emulator captured for a
+rollback (``state.affected``), and a failed call must leave the account as it was.
+
+Everything runs in-process against the WSGI application (no sockets). The default profile
+("ci": derandomized, so reproducible) takes about 20 seconds, a minute under coverage.
+``EMULATOR_FUZZ=long`` runs a randomized profile with 20 times the examples;
+``EMULATOR_FUZZ_EXAMPLES=N`` gives every Hypothesis test N examples.
 """
 
 from __future__ import annotations
@@ -802,7 +810,7 @@ def _run(app: Emulator, requests: list[dict[str, Any]]) -> None:
 
 
 @pytest.mark.parametrize(("template", "method"), _API_ROUTES, ids=lambda v: str(v))
-@_settings(6)
+@_settings(4)
 @given(data=st.data())
 def test_every_api_route_survives_hostile_requests(
     app: Emulator, template: str, method: str, data: st.DataObject
@@ -812,7 +820,7 @@ def test_every_api_route_survives_hostile_requests(
 
 
 @pytest.mark.parametrize(("template", "method"), _CONTROL_ROUTES, ids=lambda v: str(v))
-@_settings(20)
+@_settings(12)
 @given(data=st.data())
 def test_every_control_route_survives_hostile_requests(
     app: Emulator, template: str, method: str, data: st.DataObject
@@ -824,7 +832,7 @@ def test_every_control_route_survives_hostile_requests(
     _run(app, requests)
 
 
-@_settings(120)
+@_settings(100)
 @given(requests=st.lists(st.one_of(_api_request(), _api_request(), _control_request()), max_size=5))
 def test_any_sequence_of_requests_keeps_every_listing_working(
     app: Emulator, requests: list[dict[str, Any]]
@@ -834,17 +842,32 @@ def test_any_sequence_of_requests_keeps_every_listing_working(
 
 # -- sweeps: every field of every route with each kind of hostile value -------------------------
 
+
+class _Problems:
+    """Collects the failed checks of a sweep, so that one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    @contextlib.contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except AssertionError as error:
+            self.found.append(str(error)[:400])
+
+    def assert_none(self) -> None:
+        assert not self.found, f"{len(self.found)} problem(s):\n" + "\n".join(self.found)
+
+
 #: one of each class of value that once answered 500 or was stored and broke listings
 _ATOMS = {
     "a lone surrogate": '"x\\ud800y"',
     "5,000 digits": "1" * 5_000,
-    "21 digits": "1" * 21,
     "1e400": "1e400",
     "1e300": "1e300",
     "NaN": "NaN",
     "nested 5,000 deep": "[" * 5_000 + "]" * 5_000,
-    "-1": "-1",
-    "an object": '{"a": [1]}',
 }
 _BODY_ROUTES = [(t, m) for t, m in _API_ROUTES if m in ("POST", "PATCH", "PUT")]
 
@@ -887,18 +910,22 @@ def test_sweep_every_field_of_every_body(app: Emulator, template: str, method: s
     world = _fresh(app)
     values = {name: ids[0] for name, ids in world.items()}
     path = fill(template, values)
+    problems = _Problems()
     for label, value in _sweep_values(template):
         body = _render(value, world, 0).encode("utf-8", "surrogatepass")
         answer = _checked(
             app, method, path, body=body, headers={"Content-Type": "application/json"}
         )
-        _assert_answer(answer, f"{method} {template} {label}")
+        with problems.check():
+            _assert_answer(answer, f"{method} {template} {label}")
     for text in ("name=%ED%A0%80", "snapshotId=" + "1" * 5_000, "name=" + "%ff" * 20):
         form = {"Content-Type": "application/x-www-form-urlencoded"}
-        _assert_answer(
-            _checked(app, method, path, body=text.encode(), headers=form), f"form {text}"
-        )
-    _assert_listings(app, world, f"after the sweep of {method} {template}")
+        answer = _checked(app, method, path, body=text.encode(), headers=form)
+        with problems.check():
+            _assert_answer(answer, f"form {text[:40]}")
+    with problems.check():
+        _assert_listings(app, world, f"after the sweep of {method} {template}")
+    problems.assert_none()
 
 
 _CONTROL_BODY_ROUTES = [(t, m) for t, m in _CONTROL_ROUTES if m in ("POST", "PATCH")]
@@ -911,6 +938,7 @@ def test_sweep_every_control_setting(app: Emulator, template: str, method: str) 
     base = _UPLOAD if template.endswith("/images") else {}
     keys = [*control_module._SETTINGS, *sorted(image._UPLOAD_KEYS), "unknown"]
     atoms = {**_ATOMS, "1e10": "1e10", "86401": "86401", "0.5": "0.5"}
+    problems = _Problems()
     for key in keys:
         for atom, text in atoms.items():
             body = _render({**base, key: Raw(text)}, world, 0).encode("utf-8", "surrogatepass")
@@ -924,27 +952,47 @@ def test_sweep_every_control_setting(app: Emulator, template: str, method: str) 
                 auth=None,
             )
             where = f"{method} {template} {key} = {atom}"
-            _assert_answer(answer, where, control=True)
+            with problems.check():
+                _assert_answer(answer, where, control=True)
             # A setting that was taken must not break the calls that follow.
             listing = call(app, "GET", "/datacenters")
-            assert listing.status in (200, 429, 503), (where, listing.status, listing.text[:300])
-            if answer.status < 300:
+            with problems.check():
+                assert listing.status in (200, 429, 503), (
+                    where,
+                    listing.status,
+                    listing.text[:200],
+                )
+            if answer.status < 300 or listing.status >= 500:
                 if template.endswith("/reset"):
                     world = _fresh(app)
                 app.controls.restore_initial()
                 app.controls.reset()
-    deep = ("[" * 100_000 + "]" * 100_000).encode()
-    answer = _checked(
-        app,
-        method,
-        template,
-        body=deep,
-        headers={"Content-Type": "application/json"},
-        api=False,
-        auth=None,
-    )
-    _assert_answer(answer, f"{method} {template} nested 100,000 deep", control=True)
-    _assert_listings(app, world, f"after the sweep of {method} {template}")
+    with problems.check():
+        _assert_listings(app, world, f"after the sweep of {method} {template}")
+    problems.assert_none()
+
+
+@pytest.mark.parametrize(("template", "method"), _CONTROL_BODY_ROUTES, ids=lambda v: str(v))
+def test_sweep_every_control_body_with_hostile_documents(
+    app: Emulator, template: str, method: str
+) -> None:
+    world = _fresh(app)
+    problems = _Problems()
+    for text in _HOSTILE_TEXT:
+        answer = _checked(
+            app,
+            method,
+            template,
+            body=text.encode("utf-8", "surrogatepass"),
+            headers={"Content-Type": "application/json"},
+            api=False,
+            auth=None,
+        )
+        with problems.check():
+            _assert_answer(answer, f"{method} {template} with {text[:30]!r}", control=True)
+    with problems.check():
+        _assert_listings(app, world, f"after the documents sent to {method} {template}")
+    problems.assert_none()
 
 
 _DEPTHS = ["²", "٣", "1" * 5_000, "5?depth=5", "-1", "", "abc", "6", "0" * 50 + "3"]

@@ -117,7 +117,10 @@ def call(
     def start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None):  # type: ignore[no-untyped-def]
         started[:] = [status, response_headers]
 
-    data = b"".join(app(environ, start_response))
+    try:
+        data = b"".join(app(environ, start_response))
+    except Exception as error:  # a server would answer 500, so does this
+        return Answer(500, {}, f"the application raised {error!r}".encode())
     status_line, response_headers = started
     return Answer(int(status_line.split(" ", 1)[0]), dict(response_headers), data)
 

@@ -2,11 +2,14 @@
 
 :class:`Emulator` is a WSGI application. For every call under ``/cloudapi/v4`` it checks HTTP
 Basic credentials (401), asks the controls whether to admit the call (429/503), resolves the
-route (404/405), then, under the one state lock, advances the provisioning queue and runs the
-rule for the route. Rules raise domain errors, mapped here to the API's error body
-``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``. Replies are JSON,
-pretty-printed in Jackson style (``"key" : value``) unless ``?pretty=false``. Paths under
-``/_emulator/`` go to the controls (no credentials).
+route (404/405), reads the query, headers and body within the limits of :mod:`.parsing`
+(400/422), then, under the one state lock, advances the provisioning queue and runs the rule
+for the route. A mutating rule runs against a checkpoint of what it may change
+(:func:`.state.affected`), put back if it fails. Rules raise domain errors, mapped here to the
+API's error body ``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``;
+anything else is the API's 500. Replies are JSON, pretty-printed in Jackson style
+(``"key" : value``) unless ``?pretty=false``. Paths under ``/_emulator/`` go to the controls
+(no Cloud API credentials; :func:`.control.check_access` decides who may use them).
 """
 
 from __future__ import annotations
@@ -441,8 +444,6 @@ def _query(qs: str) -> tuple[int, bool]:
 
 _HOST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]{1,255}\Z")
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,18}\Z")
-
-
 _TEXT_KEYS = frozenset({"PATH_INFO", "QUERY_STRING", "CONTENT_TYPE"})
 
 
@@ -456,7 +457,7 @@ def _check_request_text(environ: WSGIEnvironment) -> None:
     if "".join(texts).isascii():
         return
     for name, value in environ.items():
-        if not (name.startswith("HTTP_") or name in ("PATH_INFO", "QUERY_STRING", "CONTENT_TYPE")):
+        if not (name.startswith("HTTP_") or name in _TEXT_KEYS):
             continue
         if find_lone_surrogate(name) is not None or (
             isinstance(value, str) and find_lone_surrogate(value) is not None

@@ -7,7 +7,9 @@ so listings come out in creation order. Rules in :mod:`profitbricks.emulator.rul
 then change these records; :mod:`profitbricks.emulator.render` turns them into API JSON.
 
 Values stored in ``props`` are never mutated in place (lists are replaced), so a shallow copy
-taken under the state lock can be serialised after the lock is released.
+taken under the state lock can be serialised after the lock is released, and a
+:class:`Checkpoint` of shallow copies can put records back after a call that failed half-way
+(:func:`affected` says which records a call may change).
 """
 
 from __future__ import annotations
