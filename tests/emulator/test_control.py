@@ -31,7 +31,10 @@ class Api:
 
     def control(self, method: str, path: str, body: Any = None) -> urllib3.BaseHTTPResponse:
         data = None if body is None else json.dumps(body).encode()
-        return self.pool.request(method, self.handle.base_url + "/_emulator" + path, body=data)
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        return self.pool.request(
+            method, self.handle.base_url + "/_emulator" + path, body=data, headers=headers
+        )
 
     def configure(self, **settings: Any) -> dict[str, Any]:
         reply = self.control("PATCH", "/config", settings)

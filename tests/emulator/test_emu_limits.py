@@ -125,10 +125,15 @@ def test_composite_counts_everything_it_creates(api: Api, emulator: EmulatorHand
     assert api.get("/datacenters").json["items"] == []
 
 
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
 def _config(handle: EmulatorHandle, method: str, path: str, body: Any = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
     with urllib3.PoolManager(retries=False, timeout=30) as pool:
-        reply = pool.request(method, f"{handle.base_url}/_emulator{path}", body=data)
+        reply = pool.request(
+            method, f"{handle.base_url}/_emulator{path}", body=data, headers=_JSON_HEADERS
+        )
     return reply.status, json.loads(reply.data)
 
 

@@ -25,7 +25,10 @@ def control(
 ) -> Reply:
     data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
     with urllib3.PoolManager(retries=False, timeout=30) as pool:
-        reply = pool.request(method, handle.base_url + "/_emulator/images", body=data)
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        reply = pool.request(
+            method, handle.base_url + "/_emulator/images", body=data, headers=headers
+        )
         return Reply(reply.status, reply.headers, reply.data.decode("utf-8"))
 
 

@@ -7,6 +7,7 @@ import http.client
 import json
 import re
 from typing import Any
+from unittest.mock import ANY
 from urllib.parse import urlsplit
 
 import pytest
@@ -349,12 +350,16 @@ def test_authentication_comes_before_everything_else(
     }
 
 
-def test_invalid_depth_is_400_once_authenticated(api: Api) -> None:
+def test_malformed_depth_reads_its_leading_digits_or_the_default(api: Api) -> None:
+    # Issue 8 A.11: never a 400; a v4 SDK sends depth=5?depth=5 and the API answered at depth 5.
+    dc = api.datacenter()
     reply = api.call("GET", "/datacenters", query="depth=abc&pretty=false")
-    assert reply.status == 400
-    assert reply.json["httpStatus"] == 400
-    assert "depth" in reply.message
-    assert "\n" not in reply.text  # pretty=false still honoured on the error
+    assert reply.status == 200
+    assert reply.json["items"] == [{"id": dc, "type": "datacenter", "href": ANY}]
+    assert "\n" not in reply.text
+    deep = api.call("GET", "/datacenters", query="depth=5?depth=5")
+    assert deep.status == 200
+    assert deep.json["items"][0]["properties"]["name"] == "dc"
 
 
 # -- 2 Envelopes: user management shapes (2.1, 8.13-8.16, 9.4.5, 10) ------------------------------

@@ -2,6 +2,11 @@
 
 Prints the Cloud API base URL and the credentials it accepts, serves until SIGINT or SIGTERM and
 then exits with status 0. Without ``--user`` one demo account with a fresh password is created.
+
+Bound to an address other machines can reach (``--host 0.0.0.0``, a LAN address), it warns on
+stderr, and refuses to start (status 2) unless the control API is protected by a token
+(``--control-token``, or the environment variable ``PROFITBRICKS_EMULATOR_CONTROL_TOKEN``) or
+turned off (``--no-control``): without either, anyone on the network could reset it.
 """
 
 from __future__ import annotations
@@ -10,16 +15,26 @@ import argparse
 import contextlib
 import logging
 import math
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from profitbricks.emulator.catalogue import DEFAULT_RESOURCE_LIMITS
 from profitbricks.emulator.config import (
     DEFAULT_LOGIN_FAILURES,
     DEFAULT_LOGIN_WINDOW,
     DEFAULT_REQUEST_LOG_LIMIT,
+    check_control_token,
 )
-from profitbricks.emulator.control import InvalidSetting, Progression
+from profitbricks.emulator.control import (
+    MAX_SECONDS,
+    InvalidSetting,
+    Progression,
+    binds_only_loopback,
+)
+
+#: Where ``--control-token`` is read from when not given (a flag shows in process listings).
+CONTROL_TOKEN_VARIABLE = "PROFITBRICKS_EMULATOR_CONTROL_TOKEN"
 
 __all__ = ["build_parser", "main", "parse_limit", "parse_user"]
 
@@ -79,8 +94,24 @@ def _non_negative(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> float:
+def _seconds(text: str) -> float:
     value = _non_negative(text)
+    if value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"expected at most {MAX_SECONDS:g} seconds (one day), got {text!r}"
+        )
+    return value
+
+
+def _token(text: str) -> str:
+    try:
+        return check_control_token(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> float:
+    value = _seconds(text)
     if value == 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
     return value
@@ -152,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     timing = parser.add_mutually_exclusive_group()
     timing.add_argument(
         "--delay",
-        type=_non_negative,
+        type=_seconds,
         metavar="T",
         help="requests are DONE T seconds after creation (default 1.0; 0 = immediately)",
     )
@@ -197,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--latency",
-        type=_non_negative,
+        type=_seconds,
         default=0.0,
         metavar="S",
         help="seconds added to every API answer (0)",
@@ -232,6 +263,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_REQUEST_LOG_LIMIT,
         metavar="N",
         help=f"requests kept per contract in /requests, the newest ({DEFAULT_REQUEST_LOG_LIMIT})",
+    )
+    control = parser.add_mutually_exclusive_group()
+    control.add_argument(
+        "--control-token",
+        type=_token,
+        metavar="TOKEN",
+        help="control API calls (/_emulator/) need 'Authorization: Bearer TOKEN' "
+        f"(default: ${CONTROL_TOKEN_VARIABLE}, else none)",
+    )
+    control.add_argument(
+        "--no-control",
+        action="store_true",
+        help="turn the control API off (/_emulator/ answers 404)",
     )
     parser.add_argument("--threads", type=int, default=8, metavar="N", help="worker threads (8)")
     parser.add_argument(
@@ -271,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM; returns the exit status (0 after a clean stop).
 
-    Invalid arguments exit with status 2 (argparse); an address that cannot be bound returns 1.
+    Invalid arguments exit with status 2 (argparse), and so does a non-loopback ``--host``
+    without ``--control-token`` or ``--no-control``; an address that cannot be bound returns 1.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -279,6 +324,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--threads must be >= 1")
     if args.request_log_limit < 1:
         parser.error("--request-log-limit must be >= 1")
+    token: str | None = args.control_token
+    if token is None and not args.no_control and os.environ.get(CONTROL_TOKEN_VARIABLE):
+        token = _parse_or_exit(parser, _token, os.environ[CONTROL_TOKEN_VARIABLE])
+    if not binds_only_loopback(args.host):
+        print(
+            f"profitbricks-emulator: warning: --host {args.host} can be reached from other "
+            "machines; the emulator is a test tool, not a hardened server, and its accounts "
+            "and data are visible to anyone who can reach it.",
+            file=sys.stderr,
+        )
+        if token is None and not args.no_control:
+            print(
+                "profitbricks-emulator: refusing to start: on this address anyone could reset "
+                "the emulator or change its faults through the control API (/_emulator/). "
+                "Give --control-token TOKEN (or set "
+                f"{CONTROL_TOKEN_VARIABLE}) or --no-control.",
+                file=sys.stderr,
+            )
+            return 2
 
     from profitbricks.emulator import Emulator, EmulatorConfig
     from profitbricks.emulator.server import EmulatorServer, ServerLimits
@@ -299,6 +363,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         login_failures=args.login_failures,
         login_window=args.login_window,
         request_log_limit=args.request_log_limit,
+        control_token=token,
+        control_api=not args.no_control,
     )
     emulator = Emulator(config)
 
@@ -329,8 +395,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for email, password in config.users:
         print(f"  user {email}  password {password}")
     if not args.quiet:
+        if args.no_control:
+            control = "control API off"
+        elif token is not None:
+            control = (
+                f"control API at {server.base_url}/_emulator/ "
+                "(with Authorization: Bearer <control token>)"
+            )
+        else:
+            control = f"control API at {server.base_url}/_emulator/"
         print(
-            f"Listening on {server.base_url}; control API at {server.base_url}/_emulator/; "
+            f"Listening on {server.base_url}; {control}; "
             f"progression {emulator.controls.progression}. Stop with Ctrl+C.",
             file=sys.stderr,
         )
@@ -339,6 +414,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.quiet:
         print("profitbricks-emulator stopped", file=sys.stderr)
     return 0
+
+
+def _parse_or_exit(
+    parser: argparse.ArgumentParser, convert: Callable[[str], str], text: str
+) -> str:
+    try:
+        return convert(text)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(f"{CONTROL_TOKEN_VARIABLE}: {exc}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_REQUEST_LOG_LIMIT",
     "DEFAULT_USERNAME",
     "EmulatorConfig",
+    "check_control_token",
     "check_resource_limits",
 ]
 
@@ -58,6 +59,18 @@ def check_resource_limits(limits: Mapping[str, object]) -> dict[str, int]:
     return checked
 
 
+def check_control_token(token: object) -> str:
+    """Return ``token`` if it can be a control token: 1 to 1024 visible ASCII characters.
+
+    Raises ``ValueError`` otherwise (without repeating the token).
+    """
+    if not isinstance(token, str) or not 1 <= len(token) <= 1024:
+        raise ValueError("the control token must be a string of 1 to 1024 characters")
+    if not all("!" <= char <= "~" for char in token):
+        raise ValueError("the control token may hold visible ASCII characters only (no spaces)")
+    return token
+
+
 @dataclass
 class EmulatorConfig:
     """Settings of an emulator.
@@ -78,6 +91,10 @@ class EmulatorConfig:
     the throttle off). ``request_log_limit`` is how many requests ``GET /requests`` keeps per
     contract (default 1,000, the newest; unfinished ones are never dropped). ``ValueError`` for
     values out of range.
+    ``control_token``: when set, every call of the control API under ``/_emulator/`` needs
+    ``Authorization: Bearer <token>`` (visible ASCII characters, no spaces; ``ValueError``
+    otherwise). ``control_api=False`` turns the control API off (404); the Python helpers keep
+    working, since they do not go through HTTP.
     """
 
     users: list[tuple[str, str]] = field(default_factory=_default_users)
@@ -94,8 +111,12 @@ class EmulatorConfig:
     login_failures: int = DEFAULT_LOGIN_FAILURES
     login_window: float = DEFAULT_LOGIN_WINDOW
     request_log_limit: int = DEFAULT_REQUEST_LOG_LIMIT
+    control_token: str | None = field(default=None, repr=False)
+    control_api: bool = True
 
     def __post_init__(self) -> None:
+        if self.control_token is not None:
+            check_control_token(self.control_token)
         if self.progression is None:
             self.progression = (
                 f"seconds:{float(self.delay)!r}" if self.delay is not None else "seconds:1.0"
@@ -121,5 +142,7 @@ class EmulatorConfig:
         return (
             f"EmulatorConfig(users=[{names}], progression={self.progression!r}, "
             f"public_url={self.public_url!r}, seed={self.seed!r}, "
-            f"resource_limits={self.resource_limits!r})"
+            f"resource_limits={self.resource_limits!r}, "
+            f"control_token={'<set>' if self.control_token is not None else None}, "
+            f"control_api={self.control_api!r})"
         )

@@ -35,15 +35,29 @@ the reserved prefix ``/_emulator/``, which needs no credentials:
     cumulative since the emulator was created: ``POST /_emulator/reset`` does not clear them, so
     take differences between two reads.
 
+Error answers are ``{"error": "...", "field": "<name>"}`` (``field`` when one is to blame) with
+the Cloud API's ``httpStatus`` and ``messages`` alongside. Durations (``delay``, ``latency``,
+``rate_window``, ``seconds:T``) are at most :data:`MAX_SECONDS`; counts (``polls:N``,
+``rate_limit``) at most :data:`MAX_COUNT`. Bodies are read by :func:`.parsing.load_json`, within
+its limits.
+
+Browsers must not reach the control API from other sites (:func:`check_access`): there are no
+CORS headers; a call with a body needs ``Content-Type: application/json`` (415); a request with
+an ``Origin`` other than the emulator's own is refused (403), and so is, without a control token,
+one whose ``Host`` is not a loopback name (a DNS-rebinding page). With a control token every call
+needs ``Authorization: Bearer <token>`` (401).
+
 Fault draws use a random generator of their own, seeded from ``seed``, so a seeded run fails the
 same requests every time.
 """
 
 from __future__ import annotations
 
-import json
+import hmac
+import ipaddress
 import math
 import random
+import socket
 import threading
 import time
 from collections import deque
@@ -52,18 +66,32 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from .config import check_resource_limits
+from .errors import BadRequest, Invalid
+from .parsing import load_json
 
 __all__ = [
     "CONTROL_PREFIX",
+    "MAX_COUNT",
+    "MAX_SECONDS",
     "Controls",
     "InvalidSetting",
     "Progression",
     "Rejection",
     "Stats",
+    "binds_only_loopback",
+    "check_access",
+    "control_error",
+    "is_loopback_name",
 ]
 
 #: Paths under this prefix are the control API, never the Cloud API.
 CONTROL_PREFIX = "/_emulator"
+
+#: The longest duration a setting may name, in seconds (one day): sleeping or waiting longer
+#: is never what a test wants, and far larger numbers overflow the clock.
+MAX_SECONDS = 86_400.0
+#: The largest count a setting may name (``polls:N``, ``rate_limit``).
+MAX_COUNT = 1_000_000_000
 
 ProgressionMode = Literal["immediate", "polls", "seconds"]
 
@@ -103,23 +131,28 @@ class Progression:
         if mode == "immediate" and not sep:
             return cls("immediate", 0)
         if mode == "polls" and sep:
-            try:
-                polls = int(arg)
-            except ValueError:
-                polls = -1
-            if polls < 0:
-                raise InvalidSetting(f"polls:N needs an integer N >= 0, got {arg!r}")
+            count = arg.strip()
+            polls = int(count) if count.isascii() and count.isdigit() and len(count) <= 10 else -1
+            if not 0 <= polls <= MAX_COUNT:
+                raise InvalidSetting(
+                    f"polls:N needs an integer N from 0 to {MAX_COUNT}, got {arg[:40]!r}",
+                    field="progression",
+                )
             return cls("polls", polls)
         if mode == "seconds" and sep:
             try:
-                seconds = float(arg)
+                seconds = float(arg) if len(arg) <= 40 else -1.0
             except ValueError:
                 seconds = -1.0
-            if not math.isfinite(seconds) or seconds < 0:
-                raise InvalidSetting(f"seconds:T needs a number T >= 0, got {arg!r}")
+            if not 0 <= seconds <= MAX_SECONDS:
+                raise InvalidSetting(
+                    f"seconds:T needs a number T from 0 to {MAX_SECONDS:g}, got {arg[:40]!r}",
+                    field="progression",
+                )
             return cls("seconds", seconds)
         raise InvalidSetting(
-            f"progression must be 'immediate', 'polls:N' or 'seconds:T', got {text!r}"
+            f"progression must be 'immediate', 'polls:N' or 'seconds:T', got {text[:60]!r}",
+            field="progression",
         )
 
     @classmethod
@@ -226,47 +259,66 @@ class ControlTarget(Protocol):
 def _probability(name: str, value: object) -> float:
     number = _number(name, value)
     if not 0.0 <= number <= 1.0:
-        raise InvalidSetting(f"{name} must be between 0 and 1, got {value!r}")
+        raise InvalidSetting(f"{name} must be between 0 and 1, got {value!r}", field=name)
     return number
 
 
 def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidSetting(f"{name} must be a number, got {value!r}")
-    number = float(value)
+        raise InvalidSetting(f"{name} must be a number, got {_short(value)}", field=name)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
     if not math.isfinite(number):
-        raise InvalidSetting(f"{name} must be finite, got {value!r}")
+        raise InvalidSetting(f"{name} must be finite, got {_short(value)}", field=name)
     return number
 
 
-def _non_negative(name: str, value: object) -> float:
+def _duration(name: str, value: object) -> float:
     number = _number(name, value)
-    if number < 0:
-        raise InvalidSetting(f"{name} must be >= 0, got {value!r}")
+    if not 0 <= number <= MAX_SECONDS:
+        raise InvalidSetting(
+            f"{name} must be a number of seconds from 0 to {MAX_SECONDS:g}, got {_short(value)}",
+            field=name,
+        )
     return number
+
+
+def _short(value: object) -> str:
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**40 else "a huge number"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _rate_limit(value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidSetting(f"rate_limit must be an integer >= 1 or null, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise InvalidSetting(
+            f"rate_limit must be an integer from 1 to {MAX_COUNT} or null, got {_short(value)}",
+            field="rate_limit",
+        )
     # 0 reads naturally as "no limit" on a command line.
     return value or None
 
 
 def _rate_window(value: object) -> float:
-    number = _number("rate_window", value)
+    number = _duration("rate_window", value)
     if number <= 0:
-        raise InvalidSetting(f"rate_window must be > 0 seconds, got {value!r}")
+        raise InvalidSetting(
+            f"rate_window must be > 0 seconds, got {_short(value)}", field="rate_window"
+        )
     return number
 
 
 def _seed(value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidSetting(f"seed must be an integer or null, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**64) < value < 2**64:
+        raise InvalidSetting(
+            f"seed must be an integer of at most 64 bits or null, got {_short(value)}",
+            field="seed",
+        )
     return value
 
 
@@ -274,18 +326,23 @@ def _resource_limits(value: object) -> dict[str, int]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise InvalidSetting(f"resource_limits must be an object or null, got {value!r}")
+        raise InvalidSetting(
+            f"resource_limits must be an object or null, got {_short(value)}",
+            field="resource_limits",
+        )
     try:
         return check_resource_limits(value)
     except ValueError as exc:
-        raise InvalidSetting(str(exc)) from None
+        raise InvalidSetting(str(exc), field="resource_limits") from None
 
 
 def _progression(value: object) -> Progression:
     if isinstance(value, Progression):
         return value
     if not isinstance(value, str):
-        raise InvalidSetting(f"progression must be a string, got {value!r}")
+        raise InvalidSetting(
+            f"progression must be a string, got {_short(value)}", field="progression"
+        )
     return Progression.parse(value)
 
 
@@ -329,7 +386,7 @@ class Controls:
         self.rate_window: float = _rate_window(rate_window)
         self.fail_probability: float = _probability("fail_probability", fail_probability)
         self.error_probability: float = _probability("error_probability", error_probability)
-        self.latency_seconds: float = _non_negative("latency", latency)
+        self.latency_seconds: float = _duration("latency", latency)
         self.seed: int | None = _seed(seed)
         #: overrides of the contract limits; ``limits_version`` counts their changes, so the
         #: emulator knows when to apply them to the contracts it has
@@ -363,7 +420,7 @@ class Controls:
         if progression is None:
             delay = getattr(config, "delay", None)
             progression = (
-                Progression.after_seconds(_non_negative("delay", delay)) if delay else Progression()
+                Progression.after_seconds(_duration("delay", delay)) if delay else Progression()
             )
         rate_window = getattr(config, "rate_window", None)
         return cls(
@@ -449,14 +506,14 @@ class Controls:
         """
         unknown = sorted(set(changes) - set(_SETTINGS))
         if unknown:
-            raise InvalidSetting(f"unknown setting(s): {', '.join(unknown)}")
+            raise InvalidSetting(f"unknown setting(s): {', '.join(unknown)}", field=unknown[0])
         checked: dict[str, Any] = {}
         if "delay" in changes:
             delay = changes["delay"]
             checked["progression"] = (
                 Progression()
                 if delay is None
-                else Progression.after_seconds(_non_negative("delay", delay))
+                else Progression.after_seconds(_duration("delay", delay))
             )
         if "progression" in changes:
             checked["progression"] = _progression(changes["progression"])
@@ -468,7 +525,7 @@ class Controls:
             if name in changes:
                 checked[name] = _probability(name, changes[name])
         if "latency" in changes:
-            checked["latency_seconds"] = _non_negative("latency", changes["latency"])
+            checked["latency_seconds"] = _duration("latency", changes["latency"])
         if "seed" in changes:
             checked["seed"] = _seed(changes["seed"])
         if "resource_limits" in changes:
@@ -533,23 +590,20 @@ class Controls:
 
         See the module docstring for the endpoints; ``base_url`` is the Cloud API base written
         into the hrefs of created images. Unknown paths answer 404, known paths with another
-        method 405, invalid JSON or values 400; the body is then ``{"error": "..."}``.
+        method 405, invalid JSON or values 400, with the body of :func:`control_error`.
         """
         route = path.rstrip("/")
         allowed = (
             _METHODS.get(route[len(CONTROL_PREFIX) :]) if route.startswith(CONTROL_PREFIX) else None
         )
         if allowed is None:
-            return 404, {"error": f"no control endpoint {path}"}
+            return control_error(404, f"no control endpoint {path[:100]}")
         if method not in allowed:
-            return 405, {"error": f"method {method} not allowed on {route}"}
+            return control_error(405, f"method {method[:20]} not allowed on {route}")
         try:
             return self._serve(emulator, method, route[len(CONTROL_PREFIX) :], body, base_url)
         except InvalidSetting as exc:
-            answer: dict[str, Any] = {"error": str(exc)}
-            if exc.field is not None:
-                answer["field"] = exc.field
-            return 400, answer
+            return control_error(400, str(exc), exc.field)
 
     def _serve(
         self, emulator: ControlTarget, method: str, endpoint: str, body: bytes, base_url: str
@@ -562,7 +616,9 @@ class Controls:
             options = _json_object(body)
             unknown = sorted(set(options) - {"seed"})
             if unknown:
-                raise InvalidSetting(f"unknown reset option(s): {', '.join(unknown)}")
+                raise InvalidSetting(
+                    f"unknown reset option(s): {', '.join(unknown)}", field=unknown[0]
+                )
             if "seed" in options:
                 self.update({"seed": options["seed"]})
             self.restore_initial()
@@ -588,9 +644,145 @@ def _json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidSetting(f"body is not valid JSON: {exc}") from None
+        data = load_json(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidSetting("body is not valid UTF-8") from None
+    except BadRequest as exc:
+        raise InvalidSetting(f"body is not valid JSON: {exc.message}") from None
+    except Invalid as exc:
+        place = exc.at.removeprefix("(root)").lstrip(".")
+        name = f"{place}.{exc.attribute}" if place else exc.attribute
+        raise InvalidSetting(f"'{name}' {exc.rule}", field=name) from None
     if not isinstance(data, dict):
         raise InvalidSetting("body must be a JSON object")
     return data
+
+
+def control_error(
+    status: int, message: str, field: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """(status, body) of a control API error: ``error`` (and ``field``) as the control API has
+    always answered, with the Cloud API's ``httpStatus`` and ``messages`` alongside."""
+    doc: dict[str, Any] = {"error": message}
+    if field is not None:
+        doc["field"] = field
+    doc["httpStatus"] = status
+    doc["messages"] = [{"errorCode": str(status), "message": message}]
+    return status, doc
+
+
+# -- who may use the control API ----------------------------------------------------------------
+
+
+def is_loopback_name(host: str) -> bool:
+    """True when ``host`` (a name or an address, without port) names this machine by itself:
+    ``localhost``, ``*.localhost``, ``127.0.0.0/8`` or ``::1``. No DNS lookup."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def binds_only_loopback(host: str) -> bool:
+    """True when listening on ``host`` is reachable from this machine only.
+
+    ``0.0.0.0``, ``::``, an empty host and names that resolve to another address are not; a
+    name that does not resolve counts as not loopback (binding it fails anyway).
+    """
+    if not host.strip():
+        return False
+    if is_loopback_name(host):
+        return True
+    try:
+        ipaddress.ip_address(host.strip().strip("[]"))
+    except ValueError:
+        pass
+    else:
+        return False
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    return bool(infos) and all(
+        ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]).is_loopback for info in infos
+    )
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host[1:]
+    return host.split(":", 1)[0]
+
+
+def _origin(scheme: str, host: str) -> str:
+    origin = f"{scheme.lower()}://{host.lower()}"
+    for default in ("http://", ":80"), ("https://", ":443"):
+        if origin.startswith(default[0]) and origin.endswith(default[1]):
+            return origin[: -len(default[1])]
+    return origin
+
+
+def check_access(
+    *,
+    method: str,
+    headers: Mapping[str, str],
+    scheme: str,
+    has_body: bool,
+    token: str | None,
+    public_url: str | None = None,
+) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    """Whether a control call may proceed: None, or (status, error body, extra headers).
+
+    ``headers`` holds ``origin``, ``host``, ``authorization`` and ``content-type`` (lower-case
+    names; absent when not sent). In order: a foreign ``Origin`` (or, without ``token``, a
+    ``Host`` that is not a loopback name nor that of ``public_url``) is 403; a missing or wrong
+    ``Authorization: Bearer <token>`` when a token is set is 401 (compared in constant time);
+    a body, or a POST/PATCH content type, other than ``application/json`` is 415.
+    """
+    host = headers.get("host", "")
+    public_scheme = public_host = ""
+    if public_url:
+        public_scheme, _, rest = public_url.partition("://")
+        public_host = rest.split("/", 1)[0]
+    origin = headers.get("origin")
+    if origin is not None:
+        own = {_origin(scheme, host)} if host else set()
+        if public_host:
+            own.add(_origin(public_scheme, public_host))
+        if _origin(*origin.strip().partition("://")[::2]) not in own:
+            status, doc = control_error(
+                403, "cross-site requests to the control API are refused (foreign Origin)"
+            )
+            return status, doc, {}
+    if token is None and host:
+        name = _host_name(host)
+        if not is_loopback_name(name) and name.lower() != _host_name(public_host).lower():
+            status, doc = control_error(
+                403,
+                "the control API answers loopback host names only; set a control token to "
+                "reach it under another name",
+            )
+            return status, doc, {}
+    if token is not None:
+        scheme_word, _, given = headers.get("authorization", "").strip().partition(" ")
+        expected = token.encode("utf-8")
+        presented = given.strip().encode("utf-8", "replace")
+        valid = hmac.compare_digest(presented, expected)
+        if scheme_word.lower() != "bearer" or not valid:
+            status, doc = control_error(
+                401, "the control API needs the header Authorization: Bearer <control token>"
+            )
+            return status, doc, {"WWW-Authenticate": 'Bearer realm="profitbricks-emulator"'}
+    content_type = headers.get("content-type", "").strip()
+    if has_body or (content_type and method not in ("GET", "HEAD")):
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media != "application/json":
+            got = repr(content_type[:60]) if content_type else "none"
+            status, doc = control_error(
+                415, f"control calls with a body need Content-Type: application/json, got {got}"
+            )
+            return status, doc, {}
+    return None

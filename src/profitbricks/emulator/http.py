@@ -3,17 +3,22 @@
 :class:`Emulator` is a WSGI application. For every call under ``/cloudapi/v4`` it checks HTTP
 Basic credentials (401; 429 while an account's failed logins are throttled, see
 :mod:`.auth`), asks the controls whether to admit the call (429/503), resolves the
-route (404/405), then, under the one state lock, advances the provisioning queue and runs the
-rule for the route. Rules raise domain errors, mapped here to the API's error body
-``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``. Replies are JSON,
-pretty-printed in Jackson style (``"key" : value``) unless ``?pretty=false``. Paths under
-``/_emulator/`` go to the controls (no credentials).
+route (404/405), reads the query, headers and body within the limits of :mod:`.parsing`
+(400/422), then, under the one state lock, advances the provisioning queue and runs the rule
+for the route. A mutating rule runs against a checkpoint of what it may change
+(:func:`.state.affected`), put back if it fails. Rules raise domain errors, mapped here to the
+API's error body ``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``;
+anything else is the API's 500. Replies are JSON, pretty-printed in Jackson style
+(``"key" : value``) unless ``?pretty=false``. Paths under ``/_emulator/`` go to the controls
+(no Cloud API credentials; :func:`.control.check_access` decides who may use them).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -29,7 +34,7 @@ from . import render
 from .auth import Authenticator
 from .catalogue import DEFAULT_RESOURCE_LIMITS
 from .config import EmulatorConfig
-from .control import Controls, InvalidSetting, Rejection, Stats
+from .control import Controls, InvalidSetting, Rejection, Stats, check_access, control_error
 from .errors import (
     BadRequest,
     Conflict,
@@ -41,6 +46,7 @@ from .errors import (
     Throttled,
     Unauthorized,
 )
+from .parsing import find_lone_surrogate, load_json, read_depth
 from .render import View
 from .requests import RequestLog
 from .rules import (
@@ -64,7 +70,7 @@ from .rules import (
     request as request_rules,
 )
 from .rules.base import Call, Result
-from .state import Contract, State, User
+from .state import Checkpoint, Contract, State, User, affected, records_of
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -401,14 +407,11 @@ def _error_body(status: int, code: str, message: str) -> dict[str, Any]:
 # -- request parsing -----------------------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> Any:
-    raise BadRequest(f"Malformed JSON in the request body: {name} is not a JSON value")
-
-
 def parse_body(raw: bytes, content_type: str, form: bool) -> Any:
     """Parse a request body: JSON (any or no Content-Type), or form fields where ``form``.
 
-    Returns None for an empty body. Raises :class:`BadRequest` for undecodable bodies.
+    Returns None for an empty body. Raises :class:`BadRequest` for undecodable bodies and
+    :class:`Invalid` for JSON values that cannot be stored (see :mod:`.parsing`).
     """
     if not raw.strip():
         return None
@@ -421,35 +424,93 @@ def parse_body(raw: bytes, content_type: str, form: bool) -> Any:
     if form and media == "application/x-www-form-urlencoded" and not looks_like_json:
         return dict(parse_qsl(text, keep_blank_values=True))
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
+        return load_json(text)
+    except BadRequest:
         if form and not looks_like_json and "=" in text:
             return dict(parse_qsl(text, keep_blank_values=True))
-        raise BadRequest(
-            f"Malformed JSON in the request body at line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg}"
-        ) from None
-    except RecursionError:
-        raise BadRequest("Malformed JSON in the request body: nested too deeply") from None
+        raise
 
 
-def _query(qs: str) -> tuple[int, bool, BadRequest | None]:
-    """(depth, pretty, the error of an invalid depth): the caller raises that error only after
-    authentication, which comes before everything else (WIRE.md 9.4)."""
+def _query(qs: str) -> tuple[int, bool]:
+    """(depth, pretty) of a query string; a malformed ``depth`` reads as the default (issue 8)."""
     depth, pretty = 0, True
-    problem: BadRequest | None = None
     for name, value in parse_qsl(qs, keep_blank_values=True):
         if name == "depth":
-            text = value.strip()
-            if not text.isdigit():
-                problem = BadRequest(
-                    f"Query parameter 'depth' must be an integer >= 0, got {value[:20]!r}"
-                )
-            else:
-                depth = min(int(text), 10)
+            depth = read_depth(value)
         elif name == "pretty":
             pretty = value.strip().lower() not in ("false", "0", "no")
-    return depth, pretty, problem
+    return depth, pretty
+
+
+_HOST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]{1,255}\Z")
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}\Z")
+_TEXT_KEYS = frozenset({"PATH_INFO", "QUERY_STRING", "CONTENT_TYPE"})
+
+
+def _check_request_text(environ: WSGIEnvironment) -> None:
+    """Refuse (400) a path, query or header that a request record could not render later."""
+    texts = [
+        name + value
+        for name, value in environ.items()
+        if (name.startswith("HTTP_") or name in _TEXT_KEYS) and type(value) is str
+    ]
+    if "".join(texts).isascii():
+        return
+    for name, value in environ.items():
+        if not (name.startswith("HTTP_") or name in _TEXT_KEYS):
+            continue
+        if find_lone_surrogate(name) is not None or (
+            isinstance(value, str) and find_lone_surrogate(value) is not None
+        ):
+            label = name[5:].replace("_", "-").title() if name.startswith("HTTP_") else name
+            raise BadRequest(f"Invalid request: {_printable(label)} is not valid text")
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:60]
+
+
+def _ids_in(body: Any) -> list[str]:
+    """The strings of a parsed JSON body shaped like the ids of records (UUIDs)."""
+    found: list[str] = []
+    stack = [body]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is str:
+            if len(value) == 36 and value.count("-") == 4:
+                found.append(value)
+        elif kind is dict:
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+    return found
+
+
+def _parse_or_error(raw: bytes, content_type: str, form: bool) -> Any:
+    try:
+        return parse_body(raw, content_type, form)
+    except EmulatorError as error:
+        return error
+
+
+def _reply(result: Result, base_url: str, pretty: bool) -> tuple[int, list[tuple[str, str]], bytes]:
+    """(status, headers, body) of a rule's result: 202 with ``Location`` when it opened a
+    request, 200 otherwise."""
+    headers: list[tuple[str, str]] = []
+    request = result.request
+    if request is not None:
+        status = 202
+        headers.append(("Location", f"{base_url}{request.path}/status"))
+    else:
+        status = 200
+    if result.doc is None:
+        headers.append(("Content-Length", "0"))
+        return status, headers, b""
+    body = (dumps_pretty(result.doc) if pretty else dumps_compact(result.doc)).encode()
+    headers.append(("Content-Type", "application/json"))
+    headers.append(("Content-Length", str(len(body))))
+    return status, headers, body
 
 
 _clock_text: tuple[int, str] = (0, "")
@@ -587,13 +648,20 @@ class Emulator:
         :class:`~profitbricks.emulator.control.InvalidSetting` naming the wrong field.
         """
         with self._lock:
+            # A control call, rare: every record of every contract.
+            contracts = self.state.contracts.values()
+            undo = self._checkpoint(record for c in contracts for record in records_of(c))
             try:
                 record = image.add_private_image(self.state, spec, _now())
+                return render.resource(record, 0, View(base_url, self.state, self.log))
             except Invalid as error:
+                undo()
                 raise InvalidSetting(
                     f"'{error.attribute}' {error.rule}", field=error.attribute
                 ) from None
-            return render.resource(record, 0, View(base_url, self.state, self.log))
+            except BaseException:
+                undo()
+                raise
 
     def contract_of(self, username: str) -> Contract:
         """The contract of user ``username`` (``KeyError`` if there is no such user)."""
@@ -604,10 +672,27 @@ class Emulator:
     # -- WSGI ----------------------------------------------------------------------------------
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self._dispatch(environ, start_response)
+        except Exception:
+            # Nothing escapes to the server: whatever failed, the client gets the API's 500.
+            log.exception("unexpected error serving %r", environ.get("PATH_INFO"))
+            body = dumps_compact(_error_body(500, "500", "Internal error of the emulator"))
+            data = body.encode()
+            start_response(
+                _STATUS_LINES[500],
+                [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+                sys.exc_info(),
+            )
+            return [data]
+
+    def _dispatch(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO") or "/"
         method: str = environ.get("REQUEST_METHOD", "GET").upper()
-        if path.startswith(_CONTROL_PREFIX) and (
-            len(path) == len(_CONTROL_PREFIX) or path[len(_CONTROL_PREFIX)] == "/"
+        if (
+            path.startswith(_CONTROL_PREFIX)
+            and (len(path) == len(_CONTROL_PREFIX) or path[len(_CONTROL_PREFIX)] == "/")
+            and self.config.control_api
         ):
             self.stats.request_served(control=True)
             return self._control(environ, start_response, method, path)
@@ -629,10 +714,8 @@ class Emulator:
         qs: str = environ.get("QUERY_STRING", "")
         pretty = True
         try:
-            depth, pretty, bad_query = _query(qs) if qs else (0, True, None)
+            depth, pretty = _query(qs) if qs else (0, True)
             user = self._authenticate(environ.get("HTTP_AUTHORIZATION"))
-            if bad_query is not None:
-                raise bad_query
             rejection = self.controls.admit(user.email)
             if rejection is not None:
                 return self._send_rejection(start_response, rejection, pretty)
@@ -640,15 +723,28 @@ class Emulator:
             if delay > 0:
                 time.sleep(delay)
             handler, args = _route("GET" if method == "HEAD" else method, sub)
+            mutating = method not in ("GET", "HEAD")
+            if mutating:
+                # Headers, path and query go into the request record of the call.
+                _check_request_text(environ)
             raw = self._read_body(environ)
             content_type: str = environ.get("CONTENT_TYPE", "")
             parsed: dict[bool, Any] = {}
+            if raw:
+                # Decoded before taking the lock; an error is raised when the rule asks for
+                # the body, so that path errors (404) still come first.
+                parsed[False] = _parse_or_error(raw, content_type, False)
 
             def payload(form: bool) -> Any:
                 if form not in parsed:
-                    parsed[form] = parse_body(raw, content_type, form)
-                return parsed[form]
+                    parsed[form] = _parse_or_error(raw, content_type, form)
+                value = parsed[form]
+                if isinstance(value, EmulatorError):
+                    raise value
+                return value
 
+            base_url = self._base(environ)
+            reply: tuple[int, list[tuple[str, str]], bytes] | None = None
             with self._lock:
                 if self._limits_version != self.controls.limits_version:
                     self._apply_limits()
@@ -663,42 +759,54 @@ class Emulator:
                     user=user,
                     contract=contract,
                     depth=depth,
-                    view=View(self._base(environ), self.state, self.log),
+                    view=View(base_url, self.state, self.log),
                     now=_now(),
                     method=method,
                     describe=lambda: self._describe(environ, raw),
                     raw_body=raw,
                     parse_body=payload,
                 )
-                result = handler(call, **args)
+                if mutating:
+                    # Whatever goes wrong in the rule or its reply, the contract is left as
+                    # it was before the call.
+                    ids = {*args.values(), *_ids_in(parsed.get(False))}
+                    undo = self._checkpoint(affected(self.state, contract, args.get("dc_id"), ids))
+                    try:
+                        result = handler(call, **args)
+                        reply = _reply(result, base_url, pretty)
+                    except BaseException:
+                        undo()
+                        raise
+                else:
+                    result = handler(call, **args)
                 if result.request is not None:
                     self.log.submitted(result.request)
+            if reply is None:
+                reply = _reply(result, base_url, pretty)
         except EmulatorError as error:
             return self._send_error(start_response, _status_of(error), error, pretty)
         except Exception:
             log.exception("unexpected error serving %s %s", method, path)
-            return self._send(
-                start_response,
-                500,
-                _error_body(500, "500", "Internal error of the emulator"),
-                pretty,
-            )
-        headers: list[tuple[str, str]] = []
-        request = result.request
-        if request is not None:
-            status = 202
-            headers.append(("Location", f"{call.view.base}{request.path}/status"))
-        else:
-            status = 200
-        if result.doc is None:
-            headers.append(("Content-Length", "0"))
-            start_response(_STATUS_LINES[status], headers)
-            return [b""]
-        body = (dumps_pretty(result.doc) if pretty else dumps_compact(result.doc)).encode()
-        headers.append(("Content-Type", "application/json"))
-        headers.append(("Content-Length", str(len(body))))
+            return self._send_internal_error(start_response, pretty)
+        status, headers, body = reply
         start_response(_STATUS_LINES[status], headers)
         return [body]
+
+    def _checkpoint(self, records: Iterable[Any]) -> Callable[[], None]:
+        """A function that puts ``records``, the state's allocators and the request log back
+        as they are now.
+
+        Called under the lock; the call that takes it holds the lock until it is done.
+        """
+        saved = Checkpoint(self.state, records)
+        requests = self.log
+        mark = requests.mark()
+
+        def undo() -> None:
+            saved.restore()
+            requests.forget_since(mark)
+
+        return undo
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -717,6 +825,9 @@ class Emulator:
         key = scheme + "://" + host
         base = self._bases.get(key)
         if base is None:
+            # The host goes into every href and Location header of the reply.
+            if not _HOST.match(host) or scheme not in ("http", "https"):
+                raise BadRequest("Invalid Host header")
             base = key + BASE_PATH
             if len(self._bases) < 256:
                 self._bases[key] = base
@@ -741,11 +852,10 @@ class Emulator:
 
     @staticmethod
     def _read_body(environ: WSGIEnvironment) -> bytes:
-        length_text = environ.get("CONTENT_LENGTH") or ""
-        try:
-            length = int(length_text) if length_text else 0
-        except ValueError:
-            raise BadRequest("Invalid Content-Length header") from None
+        length_text = (environ.get("CONTENT_LENGTH") or "").strip()
+        if length_text and not _CONTENT_LENGTH.match(length_text):
+            raise BadRequest("Invalid Content-Length header")
+        length = int(length_text) if length_text else 0
         if length <= 0:
             return b""
         if length > _MAX_BODY:
@@ -761,7 +871,12 @@ class Emulator:
         pretty: bool,
         extra: Iterable[tuple[str, str]] = (),
     ) -> list[bytes]:
-        body = (dumps_pretty(doc) if pretty else dumps_compact(doc)).encode()
+        text = dumps_pretty(doc) if pretty else dumps_compact(doc)
+        try:
+            body = text.encode()
+        except UnicodeEncodeError:
+            # Only an error message quoting odd input can get here; escaped, it is valid JSON.
+            body = json.dumps(doc, ensure_ascii=True).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         headers.extend(extra)
         start_response(_STATUS_LINES.get(status, f"{status} Error"), headers)
@@ -781,6 +896,11 @@ class Emulator:
             start_response, status, _error_body(status, error.code, error.message), pretty, extra
         )
 
+    def _send_internal_error(self, start_response: StartResponse, pretty: bool) -> list[bytes]:
+        return self._send(
+            start_response, 500, _error_body(500, "500", "Internal error of the emulator"), pretty
+        )
+
     def _send_rejection(
         self, start_response: StartResponse, rejection: Rejection, pretty: bool
     ) -> list[bytes]:
@@ -791,11 +911,37 @@ class Emulator:
     def _control(
         self, environ: WSGIEnvironment, start_response: StartResponse, method: str, path: str
     ) -> list[bytes]:
+        config = self.config
+        headers = {
+            name: str(environ[key])
+            for name, key in (
+                ("origin", "HTTP_ORIGIN"),
+                ("host", "HTTP_HOST"),
+                ("authorization", "HTTP_AUTHORIZATION"),
+                ("content-type", "CONTENT_TYPE"),
+            )
+            if key in environ
+        }
+        length = str(environ.get("CONTENT_LENGTH") or "").strip()
+        denied = check_access(
+            method=method,
+            headers=headers,
+            scheme=str(environ.get("wsgi.url_scheme", "http")),
+            has_body=bool(length.lstrip("0")),
+            token=config.control_token,
+            public_url=config.public_url,
+        )
+        if denied is not None:
+            status, doc, denial_headers = denied
+            return self._send(start_response, status, doc, True, denial_headers.items())
         try:
             raw = self._read_body(environ)
+            base = self._base(environ)
+            status, doc = self.controls.handle(self, method, path, raw, base_url=base)
         except BadRequest as error:
-            return self._send(start_response, 400, {"error": error.message}, True)
-        base = self._base(environ)
-        status, doc = self.controls.handle(self, method, path, raw, base_url=base)
+            status, doc = control_error(400, error.message)
+        except Exception:
+            log.exception("unexpected error serving %s %s", method, path)
+            status, doc = control_error(500, "Internal error of the emulator")
         extra = [("Location", str(doc["href"]))] if status == 201 and "href" in doc else []
         return self._send(start_response, status, doc, True, extra)

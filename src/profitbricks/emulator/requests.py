@@ -429,3 +429,24 @@ class RequestLog:
         request.touched = {}
         request.etag = self.state.new_etag()
         self._trim(request.contract)
+
+    # -- rollback ------------------------------------------------------------------------------
+
+    def mark(self) -> Request | None:
+        """A mark for :meth:`forget_since`: the newest pending request (None if there is none)."""
+        return self.pending[-1] if self.pending else None
+
+    def forget_since(self, mark: Request | None) -> None:
+        """Drop the requests opened after :meth:`mark` returned ``mark``, as if never made.
+
+        For a call that failed half-way: its records are put back by a state checkpoint, and
+        its requests must not show up or complete later. New requests are the pending ones
+        after the mark (pending requests complete, and leave, oldest first).
+        """
+        pending = self.pending
+        while pending and pending[-1] is not mark:
+            request = pending.pop()
+            self.requests.pop(request.id, None)
+            kept = self._by_contract.get(request.contract)
+            if kept is not None:
+                kept.pop(request.id, None)

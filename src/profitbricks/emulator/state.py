@@ -7,17 +7,22 @@ so listings come out in creation order. Rules in :mod:`profitbricks.emulator.rul
 then change these records; :mod:`profitbricks.emulator.render` turns them into API JSON.
 
 Values stored in ``props`` are never mutated in place (lists are replaced), so a shallow copy
-taken under the state lock can be serialised after the lock is released.
+taken under the state lock can be serialised after the lock is released, and a
+:class:`Checkpoint` of shallow copies can put records back after a call that failed half-way
+(:func:`affected` says which records a call may change).
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, ClassVar
 
 __all__ = [
+    "Checkpoint",
     "Contract",
     "Datacenter",
     "FirewallRule",
@@ -34,6 +39,8 @@ __all__ = [
     "State",
     "User",
     "Volume",
+    "affected",
+    "records_of",
 ]
 
 
@@ -276,3 +283,198 @@ class State:
             number = self.rng.randint(10_000_000, 39_999_999)
             if number not in self.contracts:
                 return number
+
+
+# -- checkpoints ---------------------------------------------------------------------------------
+
+#: per record class: its field names, a getter of all of them, the positions of its containers
+_LAYOUTS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[int, ...]]] = {}
+
+
+def _layout(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[int, ...]]:
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        names = tuple(f.name for f in fields(cls))
+        containers = tuple(
+            i
+            for i, f in enumerate(fields(cls))
+            if str(f.type).startswith(("dict[", "list[", "set["))
+        )
+        layout = (names, attrgetter(*names), containers)
+        _LAYOUTS[cls] = layout
+    return layout
+
+
+def records_of(contract: Contract) -> list[Any]:
+    """Every record of ``contract``: itself, its users, groups and shares, data centres and
+    everything in them, snapshots, IP blocks and private images."""
+    out: list[Any] = [contract, *contract.users.values()]
+    for group in contract.groups.values():
+        out.append(group)
+        out.extend(group.shares.values())
+    for dc in contract.datacenters.values():
+        out.append(dc)
+        for server in dc.servers.values():
+            out.append(server)
+            for nic in server.nics.values():
+                out.append(nic)
+                out.extend(nic.rules.values())
+        out.extend(dc.volumes.values())
+        out.extend(dc.lans.values())
+        out.extend(dc.loadbalancers.values())
+    out.extend(contract.snapshots.values())
+    out.extend(contract.ipblocks.values())
+    out.extend(contract.images.values())
+    return out
+
+
+def affected(
+    state: State, contract: Contract, dc_id: str | None, ids: Collection[str]
+) -> list[Any]:
+    """The records a mutating call may change while its rule runs (before any effect).
+
+    The call acts on ``contract``, inside the data centre ``dc_id`` if its path names one,
+    and ``ids`` are the ids its path and body name. That is: the contract's own records
+    (users, groups, shares, snapshots, IP blocks, private images, and every data centre
+    record but not what is inside), the public images named by ``ids``, and in the named
+    data centre its LANs, its load balancers with their NICs, and the servers (with their
+    NICs, firewall rules, volumes and CD-ROMs), volumes (with their server) and NICs (with
+    their rules and server) named by ``ids``.
+    Linear in those, not in the size of the data centre: a call changes what it names, and
+    the rules keep references inside one data centre. The emulator's tests check, for every
+    route, that a rule changes nothing else.
+    """
+    out: dict[int, Any] = {}
+
+    def add(*records: Any) -> None:
+        for record in records:
+            out[id(record)] = record
+
+    add(contract, *contract.users.values(), *contract.groups.values())
+    for group in contract.groups.values():
+        add(*group.shares.values())
+    add(*contract.snapshots.values(), *contract.ipblocks.values(), *contract.images.values())
+    add(*contract.datacenters.values())
+    images = state.public_images
+    add(*(images[i] for i in ids if i in images))
+    dc = contract.datacenters.get(dc_id) if dc_id is not None else None
+    if dc is None:
+        return list(out.values())
+
+    def add_nic(nic: Nic) -> None:
+        add(nic, *nic.rules.values())
+        if nic.server is not None:
+            add(nic.server)
+
+    add(*dc.lans.values())
+    for lb in dc.loadbalancers.values():
+        add(lb)
+        for nic in lb.nics:
+            add_nic(nic)
+    unresolved = []
+    for record_id in ids:
+        server = dc.servers.get(record_id)
+        volume = dc.volumes.get(record_id)
+        if server is not None:
+            add(server, *server.volumes, *server.cdroms)
+            if server.boot_volume is not None:
+                add(server.boot_volume)
+            if server.boot_cdrom is not None:
+                add(server.boot_cdrom)
+            for nic in server.nics.values():
+                add_nic(nic)
+        elif volume is not None:
+            add(volume)
+            if volume.server is not None:
+                add(volume.server)
+        else:
+            unresolved.append(record_id)
+    known = (contract.datacenters, contract.snapshots, contract.ipblocks, contract.images)
+    wanted = {i for i in unresolved if not any(i in records for records in known)}
+    if wanted:
+        for server in dc.servers.values():
+            for nic in server.nics.values():
+                if nic.id in wanted or not wanted.isdisjoint(nic.rules):
+                    add_nic(nic)
+    return list(out.values())
+
+
+class Checkpoint:
+    """Records as they were, to put back after a call that failed half-way.
+
+    Captures the given records (their fields, and copies of their dicts and lists) and the
+    state's allocators (id generator, MAC
+    addresses, public IP offsets, counters, the e-mail index, the contracts).
+    :meth:`restore` writes it all back into the same objects, so references held elsewhere
+    stay valid; records created since are no longer reachable from restored containers.
+    Relies on the rule of this module that values in ``props`` are replaced, never changed in
+    place. Costs about a microsecond per record.
+    """
+
+    __slots__ = ("_allocators", "_records", "_state")
+
+    def __init__(self, state: State, records: Iterable[Any]) -> None:
+        self._state = state
+        captured: list[tuple[Any, tuple[Any, ...], list[tuple[Any, Any]]]] = []
+        for record in records:
+            _names, getter, containers = _layout(type(record))
+            values = getter(record)
+            captured.append((record, values, [(values[i], values[i].copy()) for i in containers]))
+        self._records = captured
+        self._allocators = (
+            state.rng.getstate(),
+            set(state.macs),
+            dict(state.next_public),
+            state.datacenter_count,
+            dict(state.users_by_email),
+            dict(state.contracts),
+            state.auth_generation,
+        )
+
+    def changed(self) -> list[Any]:
+        """The captured records that differ from their capture now (for tests)."""
+        out = []
+        for record, values, copies in self._records:
+            now = _layout(type(record))[1](record)
+            if any(a is not b for a, b in zip(now, values, strict=True)) or any(
+                container != copy for container, copy in copies
+            ):
+                out.append(record)
+        return out
+
+    def restore(self) -> None:
+        """Put the captured records and allocators back.
+
+        ``auth_generation`` goes back too: a login cache filled before the checkpoint is right
+        again, and none can be filled meanwhile, since the caller holds the emulator's lock.
+        """
+        for record, values, copies in self._records:
+            for name, value in zip(_layout(type(record))[0], values, strict=True):
+                setattr(record, name, value)
+            for container, copy in copies:
+                container.clear()
+                if type(container) is list:
+                    container.extend(copy)
+                else:
+                    container.update(copy)
+        state = self._state
+        (
+            rng_state,
+            macs,
+            next_public,
+            datacenter_count,
+            users_by_email,
+            contracts,
+            auth_generation,
+        ) = self._allocators
+        state.rng.setstate(rng_state)
+        state.macs.clear()
+        state.macs.update(macs)
+        state.next_public.clear()
+        state.next_public.update(next_public)
+        state.datacenter_count = datacenter_count
+        state.users_by_email.clear()
+        state.users_by_email.update(users_by_email)
+        state.contracts.clear()
+        state.contracts.update(contracts)
+        state.auth_generation = auth_generation

@@ -30,6 +30,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from urllib3 import HTTPHeaderDict
 
 from profitbricks.emulator import Emulator, EmulatorConfig
+from profitbricks.emulator.control import binds_only_loopback
 from profitbricks.emulator.server import EmulatorServer
 
 if TYPE_CHECKING:
@@ -113,6 +114,18 @@ class EmulatorHandle:
         self._clients.append(client)
         return client
 
+    def control_headers(self) -> dict[str, str]:
+        """Headers for a call of the control API over HTTP: ``Content-Type: application/json``
+        and, when the emulator has a control token, ``Authorization: Bearer <token>``.
+
+        The methods of this handle need none of it: they call the controls in-process.
+        """
+        headers = {"Content-Type": "application/json"}
+        token = self.emulator.config.control_token
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
     def configure(self, **settings: Any) -> dict[str, Any]:
         """Change control settings (``fail_probability=1.0``, ``progression="polls:2"``, ...).
 
@@ -161,12 +174,22 @@ def running_emulator(
 
     ``users`` are ``(email, password)`` pairs (default: :data:`DEFAULT_USER`); the handle's
     credentials are the first pair's. ``config`` goes to ``EmulatorConfig`` (``seed``,
-    ``public_url``, ``rate_limit``, ``fail_probability``, ...). The server and the handle's
-    clients are closed on exit.
+    ``public_url``, ``rate_limit``, ``fail_probability``, ``control_token``, ``control_api``,
+    ...). The server and the handle's clients are closed on exit. A ``host`` that other
+    machines can reach needs ``control_token`` or ``control_api=False`` (``ValueError``).
     """
     accounts = list(users) if users is not None else [DEFAULT_USER]
     if not accounts:
         raise ValueError("running_emulator needs at least one user")
+    if (
+        config.get("control_token") is None
+        and config.get("control_api", True)
+        and not binds_only_loopback(host)
+    ):
+        raise ValueError(
+            f"host {host!r} can be reached from other machines: give control_token=... or "
+            "control_api=False, or anyone there could reset the emulator"
+        )
     emulator = Emulator(EmulatorConfig(users=accounts, progression=progression, **config))
     server = EmulatorServer(emulator, host=host, port=0, threads=threads)
     handle = EmulatorHandle(
