@@ -141,6 +141,35 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _transport_options(service: Any) -> dict[str, Any]:
+    """The network transport's settings of a client (sync or asyncio): timeout, TLS, proxy."""
+    cert = service.client_cert
+    cert_file, key_file = (cert, None) if isinstance(cert, str) else cert or (None, None)
+    return {
+        "timeout": service.timeout,
+        "ssl_verify": service.ssl_verify,
+        "host_cert": service.host_cert,
+        "proxy_url": service.proxy,
+        "cert_file": cert_file,
+        "key_file": key_file,
+    }
+
+
+def _pipeline_options(service: Any) -> dict[str, Any]:
+    """The request pipeline's settings of a client (sync or asyncio): credentials, headers,
+    retries, deadline and reply limit. Without credentials the transport authenticates."""
+    credentials = service.username is not None or service._password is not None
+    return {
+        "username": service.username if credentials else None,
+        "password": service._password if credentials else None,
+        "headers": service.headers,
+        "user_agent": service.user_agent,
+        "retries": service.retries,
+        "deadline": service.deadline,
+        "max_reply_bytes": service.max_reply_bytes,
+    }
+
+
 def _resource_body(resource: Resource, *, nested: bool = False) -> dict[str, Any]:
     from ._payload import resource_body
 
@@ -275,29 +304,8 @@ class ProfitBricksService:
         if transport is None:
             from ._transport import HttpTransport
 
-            cert = self.client_cert
-            cert_file, key_file = (cert, None) if isinstance(cert, str) else cert or (None, None)
-            transport = HttpTransport(
-                self.host_base,
-                timeout=self.timeout,
-                ssl_verify=self.ssl_verify,
-                host_cert=self.host_cert,
-                proxy_url=self.proxy,
-                cert_file=cert_file,
-                key_file=key_file,
-            )
-        credentials = self.username is not None or self._password is not None
-        return Pipeline(
-            transport,
-            self.host_base,
-            username=self.username if credentials else None,
-            password=self._password if credentials else None,
-            headers=self.headers,
-            user_agent=self.user_agent,
-            retries=self.retries,
-            deadline=self.deadline,
-            max_reply_bytes=self.max_reply_bytes,
-        )
+            transport = HttpTransport(self.host_base, **_transport_options(self))
+        return Pipeline(transport, self.host_base, **_pipeline_options(self))
 
     def close(self) -> None:
         """Release the transport's connections (a new HTTP transport is made if used again).

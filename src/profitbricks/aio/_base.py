@@ -69,37 +69,17 @@ class AsyncServiceBase:
 
     def _new_pipeline(self) -> AsyncPipeline:
         from profitbricks._pipeline import AsyncPipeline
+        from profitbricks.client import _pipeline_options, _transport_options
 
         from ._transport import AiohttpTransport, as_async_transport
 
         given = self._given_transport
         transport: AsyncTransport
         if given is None:
-            cert = self.client_cert
-            cert_file, key_file = (cert, None) if isinstance(cert, str) else cert or (None, None)
-            transport = AiohttpTransport(
-                self.host_base,
-                timeout=self.timeout,
-                ssl_verify=self.ssl_verify,
-                host_cert=self.host_cert,
-                proxy_url=self.proxy,
-                cert_file=cert_file,
-                key_file=key_file,
-            )
+            transport = AiohttpTransport(self.host_base, **_transport_options(self))
         else:
             transport = as_async_transport(given)
-        credentials = self.username is not None or self._password is not None
-        return AsyncPipeline(
-            transport,
-            self.host_base,
-            username=self.username if credentials else None,
-            password=self._password if credentials else None,
-            headers=self.headers,
-            user_agent=self.user_agent,
-            retries=self.retries,
-            deadline=self.deadline,
-            max_reply_bytes=self.max_reply_bytes,
-        )
+        return AsyncPipeline(transport, self.host_base, **_pipeline_options(self))
 
     async def close(self) -> None:
         """Close the connections (a new session is made if the client is used again).
