@@ -67,6 +67,7 @@ __all__ = [
     "detached",
     "error_for",
     "reply_from",
+    "reply_too_large",
     "request_id_from",
 ]
 
@@ -321,6 +322,20 @@ class TransportFailure(Exception):
         self.retry = retry
         self.status = status
         self.cause = None if cause is None else detached(cause)
+
+
+def reply_too_large(status: int, size: int | None, limit: int) -> TransportFailure:
+    """The failure for a reply body over ``limit`` bytes (``size``: its declared length, if any).
+
+    Every transport reports an oversized reply with it, so the error reads the same everywhere.
+    """
+    what = f"declares {size} bytes" if size is not None else "is longer"
+    return TransportFailure(
+        f"the reply {what}, more than max_reply_bytes ({limit})",
+        sent=True,
+        retry=False,
+        status=status,
+    )
 
 
 def detached(exc: BaseException) -> BaseException:

@@ -60,6 +60,7 @@ from profitbricks._pipeline import (
     error_for,
     parse_retry_after,
     reply_from,
+    reply_too_large,
     request_id_from,
 )
 from profitbricks.errors import PBConfigurationError
@@ -318,22 +319,12 @@ def _describe(exc: Exception) -> tuple[str, bool, bool]:
     return f"{type(exc).__name__}: {exc}", True, False
 
 
-def _too_large(status: int, size: int | None, limit: int) -> TransportFailure:
-    what = f"declares {size} bytes" if size is not None else "is longer"
-    return TransportFailure(
-        f"the reply {what}, more than max_reply_bytes ({limit})",
-        sent=True,
-        retry=False,
-        status=status,
-    )
-
-
 def _read_body(response: Any, limit: int) -> bytes:
     """The whole body of ``response``, at most ``limit`` bytes (TransportFailure beyond)."""
     headers = response.headers
     declared = response.length_remaining
     if declared is not None and declared > limit:
-        raise _too_large(response.status, declared, limit)
+        raise reply_too_large(response.status, declared, limit)
     if declared is not None and "Content-Encoding" not in headers:
         # A declared length within the limit: http.client reads exactly that much.
         return bytes(response.read())
@@ -345,7 +336,7 @@ def _read_body(response: Any, limit: int) -> bytes:
             break
         total += len(chunk)
         if total > limit:
-            raise _too_large(response.status, None, limit)
+            raise reply_too_large(response.status, None, limit)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -43,6 +43,7 @@ from profitbricks._pipeline import (
     RawReply,
     Transport,
     TransportFailure,
+    reply_too_large,
 )
 
 if TYPE_CHECKING:
@@ -110,23 +111,13 @@ def _describe(exc: BaseException) -> tuple[str, bool, bool]:
     return f"{type(exc).__name__}: {exc}", True, False
 
 
-def _too_large(status: int, size: int | None, limit: int) -> TransportFailure:
-    what = f"declares {size} bytes" if size is not None else "is longer"
-    return TransportFailure(
-        f"the reply {what}, more than max_reply_bytes ({limit})",
-        sent=True,
-        retry=False,
-        status=status,
-    )
-
-
 async def _read_body(response: aiohttp.ClientResponse, limit: int) -> bytes:
     """The whole body of ``response``, at most ``limit`` bytes (TransportFailure beyond)."""
     declared = response.content_length
     encoded = "Content-Encoding" in response.headers
     if declared is not None and not encoded:
         if declared > limit:
-            raise _too_large(response.status, declared, limit)
+            raise reply_too_large(response.status, declared, limit)
         return await response.read()
     chunks = []
     total = 0
@@ -136,7 +127,7 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int) -> bytes:
             break
         total += len(chunk)
         if total > limit:
-            raise _too_large(response.status, None, limit)
+            raise reply_too_large(response.status, None, limit)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -248,7 +248,7 @@ class InMemoryTransport:
         max_bytes: int | None = None,
     ) -> RawReply:
         """Run one request through the emulator's application and return its answer."""
-        from profitbricks._pipeline import RawReply, TransportFailure
+        from profitbricks._pipeline import RawReply, reply_too_large
 
         parts = urlsplit(url)
         scheme = parts.scheme or "http"
@@ -309,12 +309,7 @@ class InMemoryTransport:
         status_line, response_headers = started
         status = int(status_line.split(" ", 1)[0])
         if max_bytes is not None and len(content) > max_bytes:
-            raise TransportFailure(
-                f"the reply is longer than max_reply_bytes ({max_bytes})",
-                sent=True,
-                retry=False,
-                status=status,
-            )
+            raise reply_too_large(status, None, max_bytes)
         reply_headers = HTTPHeaderDict()
         for name, value in response_headers:
             reply_headers.add(name, value)
