@@ -14,7 +14,8 @@ verified once and then cached) and the median latency is taken:
 Idle and flood phases alternate ``--repeat`` times in one run, and each row reports the median
 of the per-alternation ratios flood/idle, so like is compared with like. Rows:
 
-1. default login throttle (10 failures per 60 s, then 429 without computing a digest), the
+1. default login throttle (10 failures per 60 s, then 429 without computing a digest, each held
+   ``--login-tarpit`` 1 s before it is answered while one of two tarpit slots is free), the
    flooders at the lowest CPU priority (``nice 19``) on the client CPU. This is the row the
    target (ratio <= 1.5) applies to: on a 2-core machine the flooders must share a core with
    the tenant's client, while an attacker's clients run on other machines; at nice 19 they take

@@ -152,8 +152,15 @@ class Derive:
 class World:
     """A state with two contracts, one user each, and an authenticator over it."""
 
-    def __init__(self, failures: int = 3, window: float = 60.0, cache_size: int = 100) -> None:
+    def __init__(
+        self,
+        failures: int = 3,
+        window: float = 60.0,
+        cache_size: int = 100,
+        tarpit: float = 1.0,
+    ) -> None:
         self.lock = threading.Lock()
+        self.sleeps: list[float] = []
         self.clock = FakeClock()
         self.derive = Derive(self.lock)
         self.state = self.new_state()
@@ -166,6 +173,8 @@ class World:
             clock=self.clock,
             derive=self.derive,
             cache_size=cache_size,
+            tarpit=tarpit,
+            sleep=self.sleeps.append,
         )
 
     def new_state(self) -> State:
@@ -348,3 +357,80 @@ def test_a_reset_while_hashing_logs_in_to_the_new_state() -> None:
     user = world.login("jane@example.com", "right")
     assert world.state is not old
     assert user is world.user("jane@example.com")
+
+
+# -- the tarpit ---------------------------------------------------------------------------------
+
+
+def _throttle(world: World, email: str = "jane@example.com") -> None:
+    for _ in range(world.auth.throttle.failures):
+        with pytest.raises(Unauthorized):
+            world.login(email, "guess")
+
+
+def test_a_throttled_attempt_waits_the_tarpit_but_failures_and_successes_do_not() -> None:
+    world = World(failures=3, window=60.0, tarpit=1.5)
+    world.login("jane@example.com", "right")
+    _throttle(world)
+    assert world.sleeps == []  # a success and ordinary failures answer at once
+    with pytest.raises(Throttled):
+        world.login("jane@example.com", "right")
+    assert world.sleeps == [1.5]
+    # Never longer than the Retry-After it answers with.
+    world.clock.now += 59.5
+    with pytest.raises(Throttled) as refused:
+        world.login("jane@example.com", "guess")
+    assert refused.value.retry_after == 1
+    assert world.sleeps == [1.5, 1]
+
+
+def test_no_tarpit_when_switched_off() -> None:
+    world = World(failures=2, tarpit=0)
+    _throttle(world)
+    for _ in range(3):
+        with pytest.raises(Throttled):
+            world.login("jane@example.com", "guess")
+    assert world.sleeps == []
+
+
+def test_at_most_two_throttled_attempts_wait_at_once_and_the_rest_answer_at_once() -> None:
+    world = World(failures=2, tarpit=5.0)
+    _throttle(world)
+    waiting = threading.Semaphore(0)
+    release = threading.Event()
+
+    def held(seconds: float) -> None:
+        world.sleeps.append(seconds)
+        waiting.release()
+        assert release.wait(timeout=30)
+
+    world.auth.sleep = held
+    outcomes: list[str] = []
+
+    def attempt() -> None:
+        try:
+            world.login("jane@example.com", "guess")
+        except Throttled:
+            outcomes.append("429")
+
+    holders = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in holders:
+        thread.start()
+    try:
+        assert waiting.acquire(timeout=10)
+        assert waiting.acquire(timeout=10)
+        # Both slots are taken: a third throttled attempt is answered without waiting, and
+        # another account is served as usual.
+        attempt()
+        assert outcomes == ["429"]
+        assert world.login("max@example.com", "other") is world.user("max@example.com")
+    finally:
+        release.set()
+        for thread in holders:
+            thread.join(timeout=30)
+    assert outcomes == ["429"] * 3
+    assert world.sleeps == [5.0, 5.0]
+    # The slots are free again.
+    world.auth.sleep = world.sleeps.append
+    attempt()
+    assert world.sleeps == [5.0, 5.0, 5.0]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from profitbricks.emulator.catalogue import DEFAULT_RESOURCE_LIMITS
 from profitbricks.emulator.config import (
     DEFAULT_LOGIN_FAILURES,
+    DEFAULT_LOGIN_TARPIT,
     DEFAULT_LOGIN_WINDOW,
     DEFAULT_REQUEST_LOG_LIMIT,
     check_control_token,
@@ -258,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"seconds over which failed logins are counted ({DEFAULT_LOGIN_WINDOW:g})",
     )
     parser.add_argument(
+        "--login-tarpit",
+        type=_seconds,
+        default=DEFAULT_LOGIN_TARPIT,
+        metavar="S",
+        help=f"seconds a throttled login waits before its 429, two at a time "
+        f"({DEFAULT_LOGIN_TARPIT:g}; 0 = answer at once)",
+    )
+    parser.add_argument(
         "--request-log-limit",
         type=_count,
         default=DEFAULT_REQUEST_LOG_LIMIT,
@@ -362,6 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         resource_limits=dict(args.limits) if args.limits else None,
         login_failures=args.login_failures,
         login_window=args.login_window,
+        login_tarpit=args.login_tarpit,
         request_log_limit=args.request_log_limit,
         control_token=token,
         control_api=not args.no_control,

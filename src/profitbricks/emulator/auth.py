@@ -22,6 +22,15 @@ remembers at most ``max_accounts`` keys (10,000 by default), dropping the one wh
 failure is oldest; filling it takes ``max_accounts`` digest computations, far longer than a
 window, so unknown e-mail addresses cannot grow it without bound nor flush a live entry early.
 
+Tarpit: a 429 for a throttled account is answered after ``tarpit`` seconds (at most its
+``Retry-After``; ``login_tarpit`` of the configuration, ``--login-tarpit``), so a client that
+ignores ``Retry-After`` and retries at once makes about one attempt per ``tarpit`` seconds per
+connection instead of thousands: without it, a flood of cheap 429s still takes a share of the
+server's CPU from every other tenant. The wait holds a worker thread, so at most
+``tarpit_slots`` (2) throttled attempts wait at any moment and the others are answered at once:
+flooders never occupy more than two of the server's worker threads, and other tenants are
+always served. A client that honours ``Retry-After`` does not notice: it waits longer anyway.
+
 Successful checks are cached per (e-mail, password) so that a client's later calls cost no
 digest. The cache is dropped whenever a password, an e-mail address or a user's existence
 changes (``State.auth_generation``) and on reset, and is cleared when it holds ``cache_size``
@@ -41,6 +50,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .config import DEFAULT_LOGIN_TARPIT
 from .errors import Throttled, Unauthorized
 from .rules import um
 from .state import State, User
@@ -150,7 +160,8 @@ class Authenticator:
     ``lock`` is the emulator's state lock and ``current_state`` returns its state (replaced on
     reset). ``failures``/``window`` configure the :class:`Throttle`; ``clock`` is its clock and
     ``now_iso`` stamps ``lastLogin``. ``derive`` is the key derivation ``(password, salt) ->
-    (salt, digest)`` (injectable so tests can count or observe it).
+    (salt, digest)`` (injectable so tests can count or observe it). ``tarpit`` (seconds, 0 for
+    none), ``tarpit_slots`` and ``sleep`` configure the tarpit of throttled attempts.
     """
 
     def __init__(
@@ -164,6 +175,9 @@ class Authenticator:
         clock: Callable[[], float] = time.monotonic,
         derive: Callable[[str, bytes], tuple[bytes, bytes]] | None = None,
         cache_size: int = 10_000,
+        tarpit: float = DEFAULT_LOGIN_TARPIT,
+        tarpit_slots: int = 2,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         self._lock = lock
         self._state = current_state
@@ -171,6 +185,9 @@ class Authenticator:
         self._derive = derive
         self.throttle = Throttle(failures, window, clock=clock)
         self.cache_size = cache_size
+        self.tarpit = tarpit
+        self._tarpit_slots = threading.BoundedSemaphore(max(1, tarpit_slots))
+        self.sleep = sleep
         self._verified = _Verified(None, -1)
         # Compared against when the e-mail is unknown: same salt length, same derivation.
         self._dummy = (os.urandom(16), os.urandom(32))
@@ -192,6 +209,8 @@ class Authenticator:
         account, password = credentials
         wait = self.throttle.retry_after(account)
         if wait is not None:
+            if self._hold(wait):
+                wait = self.throttle.retry_after(account) or 1
             raise Throttled(wait)
         key = hashlib.sha256(
             f"{len(account)}:{account}:{password}".encode("utf-8", "surrogatepass")
@@ -226,6 +245,17 @@ class Authenticator:
                     self._remember(state, key, user)
                     return user
         raise Unauthorized()
+
+    def _hold(self, retry_after: int) -> bool:
+        # The tarpit: only while a slot is free, so waiting attempts never fill the workers.
+        # True when it waited (the Retry-After is then computed again).
+        if self.tarpit <= 0 or not self._tarpit_slots.acquire(blocking=False):
+            return False
+        try:
+            self.sleep(min(self.tarpit, retry_after))
+        finally:
+            self._tarpit_slots.release()
+        return True
 
     def _remember(self, state: State, key: bytes, user: User) -> None:
         # Under the lock, right after checking that the user's credentials are current.

@@ -11,6 +11,7 @@ from .catalogue import DEFAULT_RESOURCE_LIMITS
 
 __all__ = [
     "DEFAULT_LOGIN_FAILURES",
+    "DEFAULT_LOGIN_TARPIT",
     "DEFAULT_LOGIN_WINDOW",
     "DEFAULT_REQUEST_LOG_LIMIT",
     "DEFAULT_USERNAME",
@@ -23,6 +24,8 @@ DEFAULT_USERNAME = "demo@example.com"
 #: Failed logins of one account within DEFAULT_LOGIN_WINDOW seconds before it answers 429.
 DEFAULT_LOGIN_FAILURES = 10
 DEFAULT_LOGIN_WINDOW = 60.0
+#: Seconds a throttled login attempt is held before its 429 (at most two held at a time).
+DEFAULT_LOGIN_TARPIT = 1.0
 #: Requests the log keeps per contract (the newest; unfinished ones are always kept).
 DEFAULT_REQUEST_LOG_LIMIT = 1000
 
@@ -88,8 +91,10 @@ class EmulatorConfig:
     ``ValueError`` otherwise), e.g. ``{"coresPerContract": 100_000}`` for a large benchmark.
     ``login_failures`` failed logins of one account within ``login_window`` seconds make further
     attempts for it answer 429 until the oldest of them is that old (default 10 in 60 s; 0 turns
-    the throttle off). ``request_log_limit`` is how many requests ``GET /requests`` keeps per
-    contract (default 1,000, the newest; unfinished ones are never dropped). ``ValueError`` for
+    the throttle off); a throttled attempt is answered after ``login_tarpit`` seconds (default
+    1.0, at most its Retry-After; 0 answers at once). ``request_log_limit`` is how many
+    requests ``GET /requests`` keeps per contract (default 1,000, the newest; unfinished ones are
+    never dropped). ``ValueError`` for
     values out of range.
     ``control_token``: when set, every call of the control API under ``/_emulator/`` needs
     ``Authorization: Bearer <token>`` (visible ASCII characters, no spaces; ``ValueError``
@@ -110,6 +115,7 @@ class EmulatorConfig:
     resource_limits: Mapping[str, int] | None = None
     login_failures: int = DEFAULT_LOGIN_FAILURES
     login_window: float = DEFAULT_LOGIN_WINDOW
+    login_tarpit: float = DEFAULT_LOGIN_TARPIT
     request_log_limit: int = DEFAULT_REQUEST_LOG_LIMIT
     control_token: str | None = field(default=None, repr=False)
     control_api: bool = True
@@ -131,6 +137,15 @@ class EmulatorConfig:
         window = self.login_window
         if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window < 1e9:
             raise ValueError(f"login_window must be a number of seconds > 0, got {window!r}")
+        tarpit = self.login_tarpit
+        if (
+            isinstance(tarpit, bool)
+            or not isinstance(tarpit, (int, float))
+            or not 0 <= tarpit <= 60
+        ):
+            raise ValueError(
+                f"login_tarpit must be a number of seconds from 0 to 60, got {tarpit!r}"
+            )
         if not _whole(self.request_log_limit, 1):
             raise ValueError(
                 f"request_log_limit must be an integer >= 1, got {self.request_log_limit!r}"

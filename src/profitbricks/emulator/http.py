@@ -572,6 +572,7 @@ class Emulator:
             lambda: self.state,
             failures=self.config.login_failures,
             window=self.config.login_window,
+            tarpit=self.config.login_tarpit,
             now_iso=_now,
             clock=clock,
         )
