@@ -1,6 +1,6 @@
 """Property tests: no input makes the emulator answer 5xx, and nothing it stores breaks a listing.
 
-Requests are generated from the routing table (``http.ROUTES``) and the control API's table
+Requests are generated from the routing table (``routes.ROUTES``) and the control API's table
 (``control._METHODS``), never picked by hand: every route and method, path ids (existing ones,
 random ones, odd text), queries (``depth``, ``pretty`` and others, well- and ill-formed),
 headers (credentials, content types, hosts, origins, lengths) and bodies. Bodies follow the
@@ -41,9 +41,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from profitbricks.emulator import Emulator
+from profitbricks.emulator import app as app_module
 from profitbricks.emulator import control as control_module
-from profitbricks.emulator import http as http_module
-from profitbricks.emulator.http import ROUTES
+from profitbricks.emulator import routes as routes_module
+from profitbricks.emulator.routes import ROUTES
 from profitbricks.emulator.rules import (
     datacenter,
     firewall,
@@ -624,15 +625,15 @@ def app() -> Iterator[Emulator]:
     with pytest.MonkeyPatch.context() as patch:
         # Cheap password hashing (not under test here) and no real waiting for latency.
         patch.setattr(um, "_ITERATIONS", 1)
-        patch.setattr(http_module, "time", _FAKE_TIME)
-        patch.setattr(http_module, "affected", _WATCH.affected)
-        for table in http_module._HANDLERS.values():
+        patch.setattr(app_module, "time", _FAKE_TIME)
+        patch.setattr(app_module, "affected", _WATCH.affected)
+        for table in routes_module._HANDLERS.values():
             for method, rule in table.items():
                 if method != "GET":
                     patch.setitem(table, method, _WATCH.wrap(rule))
-        http_module._ROUTE_CACHE.clear()
+        routes_module._ROUTE_CACHE.clear()
         yield new_emulator()
-    http_module._ROUTE_CACHE.clear()
+    routes_module._ROUTE_CACHE.clear()
 
 
 def _fresh(app: Emulator) -> dict[str, list[str]]:

@@ -149,10 +149,7 @@ class EmulatorHandle:
 
     def reset(self) -> None:
         """Fresh state (accounts and catalogue only) and every control switched off."""
-        controls = self.emulator.controls
-        controls.restore_defaults()
-        self.emulator.reset()
-        controls.reset()
+        self.emulator.reset(settings="off")
 
     def close_clients(self) -> None:
         """Close the connection pools of the clients this handle created."""
