@@ -1,4 +1,4 @@
-"""Run-time controls of the emulator: request progression, rate limit, faults, latency, seed.
+"""Run-time controls of the emulator: progression, durations, rate limit, faults, latency, seed.
 
 Everything here is off by default. The settings come from the emulator's configuration (and so
 from the command line) and can be read and changed while it runs through the control API under
@@ -7,16 +7,19 @@ the reserved prefix ``/_emulator/``, which needs no credentials:
 ``GET /_emulator/`` or ``GET /_emulator/config``
     the current settings as JSON.
 ``PATCH`` or ``POST /_emulator/config``
-    change any of ``progression``, ``delay``, ``rate_limit``, ``rate_window``,
-    ``fail_probability``, ``error_probability``, ``latency``, ``seed``, ``resource_limits``;
-    answers the new settings, or 400 ``{"error": "..."}`` (nothing is changed) when a value is
-    invalid. ``resource_limits`` is an object of overrides of the contract limits
+    change any of the run-time settings declared in :mod:`.settings` (``progression``,
+    ``delay``, ``delay_for``, ``rate_limit``, ``rate_window``, ``fail_probability``,
+    ``error_probability``, ``latency``, ``seed``, ``resource_limits``), each checked by its
+    declaration; answers the new settings, or 400 ``{"error": "..."}`` (nothing is changed) when
+    a value is invalid. ``resource_limits`` is an object of overrides of the contract limits
     (``{"coresPerContract": 1000}``; ``{}`` or ``null`` for the defaults) replacing the previous
-    overrides; it applies at once to every contract.
+    overrides; it applies at once to every contract. ``delay_for`` likewise replaces the
+    per-operation durations.
 ``POST /_emulator/reset``
-    back to the initial state (accounts and catalogue only), with progression, rate limit,
-    faults, latency and resource limits back to their start-up values (configuration or command
-    line). The seed stays as set; an optional JSON body ``{"seed": n}`` sets it first.
+    back to the initial state (accounts and catalogue only), with progression, durations, rate
+    limit, faults, latency and resource limits back to their start-up values (configuration or
+    command line), through :meth:`.app.Emulator.reset`. The seed stays as set; an optional JSON
+    body ``{"seed": n}`` sets it first.
 ``POST /_emulator/images``
     create a private image, as an upload would in the real API (which offers no route for it).
     JSON body: ``owner`` (e-mail of an existing user; the image joins that user's contract),
