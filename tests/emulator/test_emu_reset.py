@@ -116,3 +116,13 @@ def test_what_a_reset_does_with_the_settings(settings: Any, expected: dict[str, 
     emulator.reset(settings=settings)
     current = emulator.controls.settings()
     assert {name: current[name] for name in expected} == expected
+
+
+def test_an_unknown_settings_policy_is_refused_before_anything_changes() -> None:
+    emulator = Emulator(EmulatorConfig(users=[USER]))
+    emulator.controls.update({"fail_probability": 0.5})
+    state = emulator.state
+    with pytest.raises(ValueError, match="'keep', 'initial' or 'off'"):
+        emulator.reset(settings="inital")  # type: ignore[arg-type]
+    assert emulator.state is state
+    assert emulator.controls.settings()["fail_probability"] == 0.5

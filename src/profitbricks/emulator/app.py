@@ -117,8 +117,9 @@ class Emulator:
         )
         self._bases: dict[str, str] = {}
         self._limits_version = -1
-        self.state = State()
-        self.log = self._new_log(self.state)
+        # Set by reset, the one place that builds the state and its request log.
+        self.state: State
+        self.log: RequestLog
         self.reset()
 
     def __repr__(self) -> str:
@@ -137,9 +138,11 @@ class Emulator:
         contract gets the default resource limits with the controls' overrides, ids are
         re-seeded from ``controls.seed``, the rate-limit windows and the login throttle are
         emptied and the fault generator is re-seeded. Raises
-        :class:`~profitbricks.emulator.control.InvalidSetting` for an invalid ``seed``, before
-        anything changes.
+        :class:`~profitbricks.emulator.control.InvalidSetting` for an invalid ``seed`` and
+        ``ValueError`` for another ``settings``, before anything changes.
         """
+        if settings not in ("keep", "initial", "off"):
+            raise ValueError(f"settings must be 'keep', 'initial' or 'off', got {settings!r}")
         controls = self.controls
         if seed is not _UNSET:
             controls.update({"seed": seed})
