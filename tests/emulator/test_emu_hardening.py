@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from profitbricks.emulator import Emulator
-from profitbricks.emulator import http as http_module
+from profitbricks.emulator import routes as routes_module
 from profitbricks.emulator.control import MAX_SECONDS
 from profitbricks.emulator.rules import um
 
@@ -224,7 +224,7 @@ def test_an_error_outside_the_rules_is_the_api_500(
     def broken(method: str, path: str) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(http_module, "_route", broken)
+    monkeypatch.setattr(routes_module, "match", broken)
     answer = call(app, "GET", "/datacenters")
     assert _error(answer, 500) == "Internal error of the emulator"
 

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from profitbricks.emulator import Emulator
-from profitbricks.emulator import http as http_module
-from profitbricks.emulator.http import ROUTES
+from profitbricks.emulator import app as app_module
+from profitbricks.emulator import routes as routes_module
+from profitbricks.emulator.routes import ROUTES
 from profitbricks.emulator.rules import um
 from profitbricks.emulator.rules.base import Call, Result
 from profitbricks.emulator.state import Checkpoint, records_of
@@ -124,14 +125,14 @@ def patch_handler() -> Iterator[Callable[..., Undo]]:
     undos: list[Undo] = []
 
     def patch(template: str, method: str, wrap: Callable[..., Callable[..., Result]]) -> Undo:
-        table = http_module._HANDLERS[template]
+        table = routes_module._HANDLERS[template]
         original = table[method]
         table[method] = wrap(original)
-        http_module._ROUTE_CACHE.clear()
+        routes_module._ROUTE_CACHE.clear()
 
         def undo() -> None:
             table[method] = original
-            http_module._ROUTE_CACHE.clear()
+            routes_module._ROUTE_CACHE.clear()
 
         undos.append(undo)
         return undo
@@ -199,7 +200,7 @@ def test_a_failing_private_image_upload_changes_nothing(monkeypatch: pytest.Monk
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("rendering broke")
 
-    monkeypatch.setattr(http_module.render, "resource", broken)
+    monkeypatch.setattr(app_module.render, "resource", broken)
     with pytest.raises(RuntimeError):
         app.add_private_image(owner="fuzz@example.com", name="i", location="us/las", size=1)
     monkeypatch.undo()

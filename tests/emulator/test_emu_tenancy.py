@@ -19,7 +19,7 @@ from typing import Any, cast
 import pytest
 
 from profitbricks.emulator.errors import Invalid
-from profitbricks.emulator.http import ROUTES
+from profitbricks.emulator.routes import ROUTES
 from profitbricks.emulator.rules.base import BODY_REFERENCES, BodyRef, resolve_user
 from profitbricks.emulator.testing import EmulatorHandle, running_emulator
 

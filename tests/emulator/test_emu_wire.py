@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from profitbricks.emulator.http import dumps_pretty
+from profitbricks.emulator.pretty import dumps_pretty
 
 from .emu_helpers import UBUNTU_LAS, Api
 

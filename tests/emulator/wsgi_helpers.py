@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from profitbricks.emulator import Emulator, EmulatorConfig
-from profitbricks.emulator.http import BASE_PATH, ROUTES
+from profitbricks.emulator.routes import BASE_PATH, ROUTES
 
 USER = ("fuzz@example.com", "fuzz-secret")
 OTHER = ("other@example.com", "other-secret")
@@ -263,9 +263,7 @@ def listing_routes() -> list[str]:
 
 def reset(app: Emulator) -> None:
     """Back to the start-up state and settings (the seed stays, so ids repeat)."""
-    app.controls.restore_initial()
-    app.reset()
-    app.controls.reset()
+    app.reset(settings="initial")
 
 
 def fill(template: str, values: dict[str, str]) -> str:

@@ -20,11 +20,17 @@ class FakeClock:
 
 
 class ResetCounter:
-    def __init__(self) -> None:
-        self.resets = 0
+    """Stands in for the emulator: records the arguments of every reset."""
 
-    def reset(self) -> None:
-        self.resets += 1
+    def __init__(self) -> None:
+        self.calls: list[dict[str, object]] = []
+
+    @property
+    def resets(self) -> int:
+        return len(self.calls)
+
+    def reset(self, **options: object) -> None:
+        self.calls.append(options)
 
 
 @pytest.mark.parametrize(
@@ -173,6 +179,7 @@ def test_from_config_reads_fields_and_delay() -> None:
         "latency": 0.05,
         "seed": 7,
         "resource_limits": {"reservableIps": 5},
+        "delay_for": {},
     }
     assert Controls.from_config(Config()).settings()["resource_limits"] == {}
     assert str(Controls.from_config(Config(progression="polls:2")).progression) == "polls:2"
@@ -255,24 +262,15 @@ def test_handle_bad_config_is_400(body: bytes) -> None:
     assert controls.settings() == Controls().settings()
 
 
-def test_handle_reset() -> None:
-    clock = FakeClock()
-    controls = Controls(rate_limit=1, progression="polls:2", clock=clock)
+def test_handle_reset_hands_the_reset_to_the_emulator() -> None:
+    controls = Controls(rate_limit=1, progression="polls:2")
     emulator = ResetCounter()
-    controls.admit("a")
-    assert controls.admit("a") is not None
-    controls.update({"fail_probability": 1.0, "progression": "immediate", "seed": 11})
     status, body = controls.handle(emulator, "POST", "/_emulator/reset", b"")
-    assert status == 200
-    assert body["reset"] is True
-    assert emulator.resets == 1
-    assert controls.admit("a") is None
-    # the start-up settings are back, the seed is kept
-    assert (body["fail_probability"], body["progression"]) == (0.0, "polls:2")
-    assert (body["rate_limit"], body["seed"]) == (1, 11)
+    assert (status, body["reset"]) == (200, True)
+    assert emulator.calls == [{"settings": "initial"}]
     status, body = controls.handle(emulator, "POST", "/_emulator/reset", b'{"seed": 5}')
-    assert (status, body["seed"], emulator.resets) == (200, 5, 2)
-    assert controls.handle(emulator, "POST", "/_emulator/reset", b'{"seed": "x"}')[0] == 400
+    assert status == 200
+    assert emulator.calls[-1] == {"settings": "initial", "seed": 5}
     assert controls.handle(emulator, "POST", "/_emulator/reset", b'{"other": 1}')[0] == 400
     assert emulator.resets == 2
 

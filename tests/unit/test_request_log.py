@@ -216,3 +216,73 @@ def test_headers_and_url_are_bounded_and_masked() -> None:
     assert len(request.url) <= URL_LIMIT + 3
     assert "s3cret" not in request.url
     assert "?password=*****&depth=1" in request.url
+
+
+# -- per-operation durations -------------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _timed_log(progression: str, delay_for: dict[str, float]) -> tuple[RequestLog, _Clock]:
+    clock = _Clock()
+    controls = Controls(progression=progression, delay_for=delay_for)
+    return RequestLog(State(seed=3), controls, clock=clock, now_iso=lambda: "t"), clock
+
+
+def _open_kind(log: RequestLog, kind: str) -> Any:
+    request = log.open(
+        contract=1,
+        user_id="u",
+        created_by="u@x",
+        created_date="t",
+        method="POST",
+        url="http://h/cloudapi/v4/x",
+        headers={},
+        body=b"",
+        kind=kind,
+    )
+    log.submitted(request)
+    return request
+
+
+def test_a_timed_request_is_queued_running_then_done() -> None:
+    log, clock = _timed_log("immediate", {"snapshot": 10})
+    request = _open_kind(log, "snapshot.create")
+    assert (request.duration, log.status(request)) == (10.0, "QUEUED")
+    clock.now += 5
+    assert log.status(request) == "RUNNING"
+    log.advance()
+    assert not request.finished
+    clock.now += 5
+    log.advance()
+    assert request.status == "DONE"
+
+
+def test_a_poll_releases_the_requests_behind_a_timed_one() -> None:
+    log, clock = _timed_log("polls:1", {"snapshot.create": 10})
+    slow = _open_kind(log, "snapshot.create")
+    quick = _open_kind(log, "lan.create")
+    log.poll(quick)
+    log.poll(slow)  # polls never hurry a request with a duration
+    assert (slow.finished, quick.finished, quick.released) == (False, False, True)
+    clock.now += 10
+    log.advance()
+    assert (slow.status, quick.status) == ("DONE", "DONE")
+
+
+def test_a_kind_without_a_duration_follows_the_progression() -> None:
+    log, clock = _timed_log("seconds:3", {"ipblock.delete": 0.5})
+    created = _open_kind(log, "ipblock.create")
+    assert created.duration is None
+    clock.now += 2.9
+    log.advance()
+    assert not created.finished
+    clock.now += 0.1
+    log.advance()
+    assert created.finished

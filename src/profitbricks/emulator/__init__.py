@@ -7,7 +7,7 @@ and contract limits; ``python -m profitbricks.emulator`` serves it with waitress
 
 from __future__ import annotations
 
+from .app import Emulator
 from .config import EmulatorConfig
-from .http import Emulator
 
 __all__ = ["Emulator", "EmulatorConfig"]

@@ -19,20 +19,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from profitbricks.emulator.catalogue import DEFAULT_RESOURCE_LIMITS
-from profitbricks.emulator.config import (
-    DEFAULT_LOGIN_FAILURES,
-    DEFAULT_LOGIN_TARPIT,
-    DEFAULT_LOGIN_WINDOW,
-    DEFAULT_REQUEST_LOG_LIMIT,
-    check_control_token,
-)
-from profitbricks.emulator.control import (
-    MAX_SECONDS,
+from profitbricks.emulator.control import MAX_SECONDS, binds_only_loopback
+from profitbricks.emulator.settings import (
     InvalidSetting,
-    Progression,
-    binds_only_loopback,
+    add_flags,
+    check_control_token,
+    config_values,
 )
+from profitbricks.emulator.settings import parse_limit as _parse_limit
+from profitbricks.emulator.settings import parse_user as _parse_user
 
 #: Where ``--control-token`` is read from when not given (a flag shows in process listings).
 CONTROL_TOKEN_VARIABLE = "PROFITBRICKS_EMULATOR_CONTROL_TOKEN"
@@ -46,13 +41,10 @@ def parse_user(text: str) -> tuple[str, str]:
     Raises ``argparse.ArgumentTypeError`` (whose message never repeats the password) when the
     e-mail is not of the form ``name@domain`` or the password is empty.
     """
-    email, sep, password = text.partition(":")
-    local, at, domain = email.partition("@")
-    if not sep or not at or not local or not domain or any(c.isspace() for c in email):
-        raise argparse.ArgumentTypeError("expected EMAIL:PASSWORD, e.g. jane@example.com:secret")
-    if not password:
-        raise argparse.ArgumentTypeError(f"empty password for {email}; expected EMAIL:PASSWORD")
-    return email, password
+    try:
+        return _parse_user(text)
+    except InvalidSetting as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parse_limit(text: str) -> tuple[str, int]:
@@ -60,27 +52,8 @@ def parse_limit(text: str) -> tuple[str, int]:
 
     Raises ``argparse.ArgumentTypeError`` for an unknown key or a bad value.
     """
-    key, sep, value = text.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(
-            f"expected KEY=N, e.g. coresPerContract=1000, got {text!r}"
-        )
-    if key not in DEFAULT_RESOURCE_LIMITS:
-        known = ", ".join(DEFAULT_RESOURCE_LIMITS)
-        raise argparse.ArgumentTypeError(f"unknown resource limit {key!r} (known: {known})")
     try:
-        number = int(value.strip().replace("_", ""))
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{key} needs an integer >= 0, got {value!r}")
-    return key, number
-
-
-def _progression(text: str) -> str:
-    try:
-        return str(Progression.parse(text))
+        return _parse_limit(text)
     except InvalidSetting as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -115,13 +88,6 @@ def _positive(text: str) -> float:
     value = _seconds(text)
     if value == 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def _probability(text: str) -> float:
-    value = _non_negative(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, got {text!r}")
     return value
 
 
@@ -173,119 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", type=_port, default=8080, help="port to listen on (8080; 0 picks a free port)"
     )
-    parser.add_argument(
-        "--user",
-        dest="users",
-        metavar="EMAIL:PASSWORD",
-        type=parse_user,
-        action="append",
-        help="an account to accept (repeatable); without it a demo account is created",
-    )
-    timing = parser.add_mutually_exclusive_group()
-    timing.add_argument(
-        "--delay",
-        type=_seconds,
-        metavar="T",
-        help="requests are DONE T seconds after creation (default 1.0; 0 = immediately)",
-    )
-    timing.add_argument(
-        "--progression",
-        type=_progression,
-        metavar="POLICY",
-        help="request progression: immediate, polls:N (DONE after N status polls) or seconds:T",
-    )
-    parser.add_argument(
-        "--public-url",
-        metavar="URL",
-        help="base written into hrefs and Location headers (default: as the client called it)",
-    )
-    parser.add_argument("--seed", type=int, help="seed that makes generated ids reproducible")
-    parser.add_argument(
-        "--rate-limit",
-        type=_count,
-        metavar="N",
-        help="answer 429 past N requests per window and account (default: no limit)",
-    )
-    parser.add_argument(
-        "--rate-window",
-        type=_positive,
-        default=1.0,
-        metavar="S",
-        help="rate-limit window in seconds (1.0)",
-    )
-    parser.add_argument(
-        "--fail-probability",
-        type=_probability,
-        default=0.0,
-        metavar="P",
-        help="probability that a provisioning request ends FAILED (0)",
-    )
-    parser.add_argument(
-        "--error-probability",
-        type=_probability,
-        default=0.0,
-        metavar="P",
-        help="probability of a 503 answer (0)",
-    )
-    parser.add_argument(
-        "--latency",
-        type=_seconds,
-        default=0.0,
-        metavar="S",
-        help="seconds added to every API answer (0)",
-    )
-    parser.add_argument(
-        "--limit",
-        dest="limits",
-        metavar="KEY=N",
-        type=parse_limit,
-        action="append",
-        help="override a contract resource limit, e.g. coresPerContract=1000 (repeatable); "
-        f"keys: {', '.join(DEFAULT_RESOURCE_LIMITS)}",
-    )
-    parser.add_argument(
-        "--login-failures",
-        type=_count,
-        default=DEFAULT_LOGIN_FAILURES,
-        metavar="N",
-        help=f"failed logins of one account per --login-window before it answers 429 "
-        f"({DEFAULT_LOGIN_FAILURES}; 0 = no throttle)",
-    )
-    parser.add_argument(
-        "--login-window",
-        type=_positive,
-        default=DEFAULT_LOGIN_WINDOW,
-        metavar="S",
-        help=f"seconds over which failed logins are counted ({DEFAULT_LOGIN_WINDOW:g})",
-    )
-    parser.add_argument(
-        "--login-tarpit",
-        type=_seconds,
-        default=DEFAULT_LOGIN_TARPIT,
-        metavar="S",
-        help=f"seconds a throttled login waits before its 429, two at a time "
-        f"({DEFAULT_LOGIN_TARPIT:g}; 0 = answer at once)",
-    )
-    parser.add_argument(
-        "--request-log-limit",
-        type=_count,
-        default=DEFAULT_REQUEST_LOG_LIMIT,
-        metavar="N",
-        help=f"requests kept per contract in /requests, the newest ({DEFAULT_REQUEST_LOG_LIMIT})",
-    )
-    control = parser.add_mutually_exclusive_group()
-    control.add_argument(
-        "--control-token",
-        type=_token,
-        metavar="TOKEN",
-        help="control API calls (/_emulator/) need 'Authorization: Bearer TOKEN' "
-        f"(default: ${CONTROL_TOKEN_VARIABLE}, else none)",
-    )
-    control.add_argument(
-        "--no-control",
-        action="store_true",
-        help="turn the control API off (/_emulator/ answers 404)",
-    )
+    # The emulator's settings, each declared once in settings.py; the rest are the server's.
+    add_flags(parser)
     parser.add_argument("--threads", type=int, default=8, metavar="N", help="worker threads (8)")
     parser.add_argument(
         "--header-timeout",
@@ -331,11 +186,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error("--threads must be >= 1")
-    if args.request_log_limit < 1:
-        parser.error("--request-log-limit must be >= 1")
-    token: str | None = args.control_token
-    if token is None and not args.no_control and os.environ.get(CONTROL_TOKEN_VARIABLE):
+    try:
+        settings = config_values(args)
+    except InvalidSetting as exc:
+        parser.error(str(exc))
+    token: str | None = settings.get("control_token")
+    no_control = settings.get("control_api") is False
+    if token is None and not no_control and os.environ.get(CONTROL_TOKEN_VARIABLE):
         token = _parse_or_exit(parser, _token, os.environ[CONTROL_TOKEN_VARIABLE])
+        settings["control_token"] = token
     if not binds_only_loopback(args.host):
         print(
             f"profitbricks-emulator: warning: --host {args.host} can be reached from other "
@@ -343,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "and data are visible to anyone who can reach it.",
             file=sys.stderr,
         )
-        if token is None and not args.no_control:
+        if token is None and not no_control:
             print(
                 "profitbricks-emulator: refusing to start: on this address anyone could reset "
                 "the emulator or change its faults through the control API (/_emulator/). "
@@ -357,25 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from profitbricks.emulator.server import EmulatorServer, ServerLimits
 
     # Without --user the configuration creates the demo account with a fresh password.
-    config = EmulatorConfig(
-        **({"users": args.users} if args.users else {}),
-        delay=args.delay,
-        progression=args.progression,
-        public_url=args.public_url,
-        seed=args.seed,
-        rate_limit=args.rate_limit or None,
-        rate_window=args.rate_window,
-        fail_probability=args.fail_probability,
-        error_probability=args.error_probability,
-        latency=args.latency,
-        resource_limits=dict(args.limits) if args.limits else None,
-        login_failures=args.login_failures,
-        login_window=args.login_window,
-        login_tarpit=args.login_tarpit,
-        request_log_limit=args.request_log_limit,
-        control_token=token,
-        control_api=not args.no_control,
-    )
+    try:
+        config = EmulatorConfig(**settings)
+    except InvalidSetting as exc:
+        parser.error(str(exc))
     emulator = Emulator(config)
 
     logging.basicConfig(
@@ -400,12 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
 
-    url = args.public_url.rstrip("/") if args.public_url else server.url
+    url = config.public_url if config.public_url else server.url
     print(f"ProfitBricks Cloud API v4 emulator at {url}")
     for email, password in config.users:
         print(f"  user {email}  password {password}")
     if not args.quiet:
-        if args.no_control:
+        if no_control:
             control = "control API off"
         elif token is not None:
             control = (

@@ -7,7 +7,13 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .catalogue import DEFAULT_RESOURCE_LIMITS
+from .settings import (
+    SETTINGS,
+    Progression,
+    check_control_token,
+    check_resource_limits,
+    setting,
+)
 
 __all__ = [
     "DEFAULT_LOGIN_FAILURES",
@@ -22,12 +28,12 @@ __all__ = [
 
 DEFAULT_USERNAME = "demo@example.com"
 #: Failed logins of one account within DEFAULT_LOGIN_WINDOW seconds before it answers 429.
-DEFAULT_LOGIN_FAILURES = 10
-DEFAULT_LOGIN_WINDOW = 60.0
+DEFAULT_LOGIN_FAILURES: int = setting("login_failures").default
+DEFAULT_LOGIN_WINDOW: float = setting("login_window").default
 #: Seconds a throttled login attempt is held before its 429 (at most two held at a time).
-DEFAULT_LOGIN_TARPIT = 1.0
+DEFAULT_LOGIN_TARPIT: float = setting("login_tarpit").default
 #: Requests the log keeps per contract (the newest; unfinished ones are always kept).
-DEFAULT_REQUEST_LOG_LIMIT = 1000
+DEFAULT_REQUEST_LOG_LIMIT: int = setting("request_log_limit").default
 
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
@@ -38,40 +44,6 @@ def _random_password() -> str:
 
 def _default_users() -> list[tuple[str, str]]:
     return [(DEFAULT_USERNAME, _random_password())]
-
-
-def _whole(value: object, least: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= least
-
-
-def check_resource_limits(limits: Mapping[str, object]) -> dict[str, int]:
-    """Validate overrides of the contract's resource limits; return them as a new dict.
-
-    Keys are those of :data:`~profitbricks.emulator.catalogue.DEFAULT_RESOURCE_LIMITS`
-    (``coresPerContract``, ``ramPerServer``, ...), values integers >= 0. Raises ``ValueError``
-    naming the unknown key or the bad value.
-    """
-    checked: dict[str, int] = {}
-    for key, value in limits.items():
-        if key not in DEFAULT_RESOURCE_LIMITS:
-            known = ", ".join(DEFAULT_RESOURCE_LIMITS)
-            raise ValueError(f"unknown resource limit {key!r} (known: {known})")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"resource limit {key} must be an integer >= 0, got {value!r}")
-        checked[key] = value
-    return checked
-
-
-def check_control_token(token: object) -> str:
-    """Return ``token`` if it can be a control token: 1 to 1024 visible ASCII characters.
-
-    Raises ``ValueError`` otherwise (without repeating the token).
-    """
-    if not isinstance(token, str) or not 1 <= len(token) <= 1024:
-        raise ValueError("the control token must be a string of 1 to 1024 characters")
-    if not all("!" <= char <= "~" for char in token):
-        raise ValueError("the control token may hold visible ASCII characters only (no spaces)")
-    return token
 
 
 @dataclass
@@ -113,6 +85,7 @@ class EmulatorConfig:
     error_probability: float = 0.0
     latency: float = 0.0
     resource_limits: Mapping[str, int] | None = None
+    delay_for: Mapping[str, float] | str | None = None
     login_failures: int = DEFAULT_LOGIN_FAILURES
     login_window: float = DEFAULT_LOGIN_WINDOW
     login_tarpit: float = DEFAULT_LOGIN_TARPIT
@@ -121,35 +94,19 @@ class EmulatorConfig:
     control_api: bool = True
 
     def __post_init__(self) -> None:
-        if self.control_token is not None:
-            check_control_token(self.control_token)
-        if self.progression is None:
-            self.progression = (
-                f"seconds:{float(self.delay)!r}" if self.delay is not None else "seconds:1.0"
-            )
-        if self.public_url is not None:
-            self.public_url = self.public_url.rstrip("/")
-        self.users = [(str(name), str(password)) for name, password in self.users]
-        if self.resource_limits is not None:
-            self.resource_limits = check_resource_limits(self.resource_limits)
-        if not _whole(self.login_failures, 0):
-            raise ValueError(f"login_failures must be an integer >= 0, got {self.login_failures!r}")
-        window = self.login_window
-        if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window < 1e9:
-            raise ValueError(f"login_window must be a number of seconds > 0, got {window!r}")
-        tarpit = self.login_tarpit
-        if (
-            isinstance(tarpit, bool)
-            or not isinstance(tarpit, (int, float))
-            or not 0 <= tarpit <= 60
-        ):
-            raise ValueError(
-                f"login_tarpit must be a number of seconds from 0 to 60, got {tarpit!r}"
-            )
-        if not _whole(self.request_log_limit, 1):
-            raise ValueError(
-                f"request_log_limit must be an integer >= 1, got {self.request_log_limit!r}"
-            )
+        # Every value goes through the check of its declaration (settings.py), which names the
+        # setting and the rule in its error.
+        for entry in SETTINGS:
+            value = getattr(self, entry.name)
+            if value is not None:
+                setattr(self, entry.name, entry.check(value))
+        progression = self.progression
+        if isinstance(progression, Progression):
+            self.progression = str(progression)
+        elif self.delay is not None:
+            self.progression = str(Progression.after_seconds(self.delay))
+        else:
+            self.progression = "seconds:1.0"
 
     def __repr__(self) -> str:
         # Passwords stay out of reprs, logs and tracebacks.
@@ -157,7 +114,7 @@ class EmulatorConfig:
         return (
             f"EmulatorConfig(users=[{names}], progression={self.progression!r}, "
             f"public_url={self.public_url!r}, seed={self.seed!r}, "
-            f"resource_limits={self.resource_limits!r}, "
+            f"resource_limits={self.resource_limits!r}, delay_for={self.delay_for!r}, "
             f"control_token={'<set>' if self.control_token is not None else None}, "
             f"control_api={self.control_api!r})"
         )

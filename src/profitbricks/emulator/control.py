@@ -1,4 +1,4 @@
-"""Run-time controls of the emulator: request progression, rate limit, faults, latency, seed.
+"""Run-time controls of the emulator: progression, durations, rate limit, faults, latency, seed.
 
 Everything here is off by default. The settings come from the emulator's configuration (and so
 from the command line) and can be read and changed while it runs through the control API under
@@ -7,16 +7,19 @@ the reserved prefix ``/_emulator/``, which needs no credentials:
 ``GET /_emulator/`` or ``GET /_emulator/config``
     the current settings as JSON.
 ``PATCH`` or ``POST /_emulator/config``
-    change any of ``progression``, ``delay``, ``rate_limit``, ``rate_window``,
-    ``fail_probability``, ``error_probability``, ``latency``, ``seed``, ``resource_limits``;
-    answers the new settings, or 400 ``{"error": "..."}`` (nothing is changed) when a value is
-    invalid. ``resource_limits`` is an object of overrides of the contract limits
+    change any of the run-time settings declared in :mod:`.settings` (``progression``,
+    ``delay``, ``delay_for``, ``rate_limit``, ``rate_window``, ``fail_probability``,
+    ``error_probability``, ``latency``, ``seed``, ``resource_limits``), each checked by its
+    declaration; answers the new settings, or 400 ``{"error": "..."}`` (nothing is changed) when
+    a value is invalid. ``resource_limits`` is an object of overrides of the contract limits
     (``{"coresPerContract": 1000}``; ``{}`` or ``null`` for the defaults) replacing the previous
-    overrides; it applies at once to every contract.
+    overrides; it applies at once to every contract. ``delay_for`` likewise replaces the
+    per-operation durations.
 ``POST /_emulator/reset``
-    back to the initial state (accounts and catalogue only), with progression, rate limit,
-    faults, latency and resource limits back to their start-up values (configuration or command
-    line). The seed stays as set; an optional JSON body ``{"seed": n}`` sets it first.
+    back to the initial state (accounts and catalogue only), with progression, durations, rate
+    limit, faults, latency and resource limits back to their start-up values (configuration or
+    command line), through :meth:`.app.Emulator.reset`. The seed stays as set; an optional JSON
+    body ``{"seed": n}`` sets it first.
 ``POST /_emulator/images``
     create a private image, as an upload would in the real API (which offers no route for it).
     JSON body: ``owner`` (e-mail of an existing user; the image joins that user's contract),
@@ -65,9 +68,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from .config import check_resource_limits
 from .errors import BadRequest, Invalid
 from .parsing import load_json
+from .settings import (
+    MAX_COUNT,
+    MAX_SECONDS,
+    RUNTIME_SETTINGS,
+    InvalidSetting,
+    Progression,
+    check_delay_for,
+    check_progression,
+    check_rate_limit,
+    check_resource_limits,
+    check_seed,
+    duration_for,
+    setting,
+)
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -86,86 +102,6 @@ __all__ = [
 
 #: Paths under this prefix are the control API, never the Cloud API.
 CONTROL_PREFIX = "/_emulator"
-
-#: The longest duration a setting may name, in seconds (one day): sleeping or waiting longer
-#: is never what a test wants, and far larger numbers overflow the clock.
-MAX_SECONDS = 86_400.0
-#: The largest count a setting may name (``polls:N``, ``rate_limit``).
-MAX_COUNT = 1_000_000_000
-
-ProgressionMode = Literal["immediate", "polls", "seconds"]
-
-
-class InvalidSetting(ValueError):
-    """A control setting or a control request field has a value out of its range or type.
-
-    ``field`` names the offending field when there is one (``None`` otherwise).
-    """
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Progression:
-    """How fast a provisioning request goes from QUEUED to DONE.
-
-    ``mode`` is ``"immediate"`` (DONE at once), ``"polls"`` (DONE after ``value`` status polls)
-    or ``"seconds"`` (DONE ``value`` seconds after it was created). ``str()`` gives the text form
-    that :meth:`parse` reads.
-    """
-
-    mode: ProgressionMode = "immediate"
-    value: float = 0
-
-    @classmethod
-    def parse(cls, text: str) -> Progression:
-        """Read ``"immediate"``, ``"polls:N"`` (N >= 0 integer) or ``"seconds:T"`` (T >= 0).
-
-        Raises :class:`InvalidSetting` for anything else.
-        """
-        if not isinstance(text, str):
-            raise InvalidSetting("progression must be a string")
-        mode, sep, arg = text.strip().partition(":")
-        if mode == "immediate" and not sep:
-            return cls("immediate", 0)
-        if mode == "polls" and sep:
-            count = arg.strip()
-            polls = int(count) if count.isascii() and count.isdigit() and len(count) <= 10 else -1
-            if not 0 <= polls <= MAX_COUNT:
-                raise InvalidSetting(
-                    f"polls:N needs an integer N from 0 to {MAX_COUNT}, got {arg[:40]!r}",
-                    field="progression",
-                )
-            return cls("polls", polls)
-        if mode == "seconds" and sep:
-            try:
-                seconds = float(arg) if len(arg) <= 40 else -1.0
-            except ValueError:
-                seconds = -1.0
-            if not 0 <= seconds <= MAX_SECONDS:
-                raise InvalidSetting(
-                    f"seconds:T needs a number T from 0 to {MAX_SECONDS:g}, got {arg[:40]!r}",
-                    field="progression",
-                )
-            return cls("seconds", seconds)
-        raise InvalidSetting(
-            f"progression must be 'immediate', 'polls:N' or 'seconds:T', got {text[:60]!r}",
-            field="progression",
-        )
-
-    @classmethod
-    def after_seconds(cls, seconds: float) -> Progression:
-        """The ``delay=T`` policy: requests are DONE ``seconds`` after creation."""
-        return cls.parse(f"seconds:{float(seconds)!r}")
-
-    def __str__(self) -> str:
-        if self.mode == "immediate":
-            return "immediate"
-        if self.mode == "polls":
-            return f"polls:{int(self.value)}"
-        return f"seconds:{float(self.value)!r}"
 
 
 @dataclass(frozen=True)
@@ -246,7 +182,11 @@ class ControlTarget(Protocol):
 
     stats: Stats
 
-    def reset(self) -> None: ...
+    def reset(
+        self, *, settings: Literal["keep", "initial", "off"] = "keep", seed: int | None = ...
+    ) -> None:
+        """Back to the initial state; ``settings`` and ``seed`` as :meth:`.app.Emulator.reset`."""
+        ...
 
     def create_private_image(self, spec: Mapping[str, Any], base_url: str) -> dict[str, Any]:
         """Create a private image from ``spec``; return its API document.
@@ -256,107 +196,12 @@ class ControlTarget(Protocol):
         ...
 
 
-def _probability(name: str, value: object) -> float:
-    number = _number(name, value)
-    if not 0.0 <= number <= 1.0:
-        raise InvalidSetting(f"{name} must be between 0 and 1, got {value!r}", field=name)
-    return number
+# Settings kept under another attribute name by the controls.
+_ATTRIBUTES = {"latency": "latency_seconds"}
 
 
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidSetting(f"{name} must be a number, got {_short(value)}", field=name)
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        raise InvalidSetting(f"{name} must be finite, got {_short(value)}", field=name)
-    return number
-
-
-def _duration(name: str, value: object) -> float:
-    number = _number(name, value)
-    if not 0 <= number <= MAX_SECONDS:
-        raise InvalidSetting(
-            f"{name} must be a number of seconds from 0 to {MAX_SECONDS:g}, got {_short(value)}",
-            field=name,
-        )
-    return number
-
-
-def _short(value: object) -> str:
-    text = repr(value) if not isinstance(value, int) or abs(value) < 10**40 else "a huge number"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _rate_limit(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
-        raise InvalidSetting(
-            f"rate_limit must be an integer from 1 to {MAX_COUNT} or null, got {_short(value)}",
-            field="rate_limit",
-        )
-    # 0 reads naturally as "no limit" on a command line.
-    return value or None
-
-
-def _rate_window(value: object) -> float:
-    number = _duration("rate_window", value)
-    if number <= 0:
-        raise InvalidSetting(
-            f"rate_window must be > 0 seconds, got {_short(value)}", field="rate_window"
-        )
-    return number
-
-
-def _seed(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not -(2**64) < value < 2**64:
-        raise InvalidSetting(
-            f"seed must be an integer of at most 64 bits or null, got {_short(value)}",
-            field="seed",
-        )
-    return value
-
-
-def _resource_limits(value: object) -> dict[str, int]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InvalidSetting(
-            f"resource_limits must be an object or null, got {_short(value)}",
-            field="resource_limits",
-        )
-    try:
-        return check_resource_limits(value)
-    except ValueError as exc:
-        raise InvalidSetting(str(exc), field="resource_limits") from None
-
-
-def _progression(value: object) -> Progression:
-    if isinstance(value, Progression):
-        return value
-    if not isinstance(value, str):
-        raise InvalidSetting(
-            f"progression must be a string, got {_short(value)}", field="progression"
-        )
-    return Progression.parse(value)
-
-
-_SETTINGS = (
-    "progression",
-    "delay",
-    "rate_limit",
-    "rate_window",
-    "fail_probability",
-    "error_probability",
-    "latency",
-    "seed",
-    "resource_limits",
-)
+def _check(name: str, value: object) -> Any:
+    return setting(name).check(value)
 
 
 class Controls:
@@ -377,20 +222,23 @@ class Controls:
         latency: float = 0.0,
         seed: int | None = None,
         resource_limits: Mapping[str, int] | None = None,
+        delay_for: Mapping[str, float] | str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._lock = threading.Lock()
         self._clock = clock
-        self.progression: Progression = _progression(progression)
-        self.rate_limit: int | None = _rate_limit(rate_limit)
-        self.rate_window: float = _rate_window(rate_window)
-        self.fail_probability: float = _probability("fail_probability", fail_probability)
-        self.error_probability: float = _probability("error_probability", error_probability)
-        self.latency_seconds: float = _duration("latency", latency)
-        self.seed: int | None = _seed(seed)
+        self.progression: Progression = check_progression(progression)
+        self.rate_limit: int | None = check_rate_limit(rate_limit)
+        self.rate_window: float = _check("rate_window", rate_window)
+        self.fail_probability: float = _check("fail_probability", fail_probability)
+        self.error_probability: float = _check("error_probability", error_probability)
+        self.latency_seconds: float = _check("latency", latency)
+        self.seed: int | None = check_seed(seed)
+        #: seconds per operation kind or noun (``delay_for``); see :meth:`duration_for`
+        self.delay_for: dict[str, float] = check_delay_for(delay_for)
         #: overrides of the contract limits; ``limits_version`` counts their changes, so the
         #: emulator knows when to apply them to the contracts it has
-        self.resource_limits: dict[str, int] = _resource_limits(resource_limits)
+        self.resource_limits: dict[str, int] = check_resource_limits(resource_limits)
         self.limits_version = 0
         self._random = random.Random(self.seed)
         self._windows: dict[str, deque[float]] = {}
@@ -405,6 +253,7 @@ class Controls:
             "error_probability": self.error_probability,
             "latency_seconds": self.latency_seconds,
             "resource_limits": dict(self.resource_limits),
+            "delay_for": dict(self.delay_for),
         }
 
     @classmethod
@@ -420,7 +269,7 @@ class Controls:
         if progression is None:
             delay = getattr(config, "delay", None)
             progression = (
-                Progression.after_seconds(_duration("delay", delay)) if delay else Progression()
+                Progression.after_seconds(_check("delay", delay)) if delay else Progression()
             )
         rate_window = getattr(config, "rate_window", None)
         return cls(
@@ -432,6 +281,7 @@ class Controls:
             latency=getattr(config, "latency", None) or 0.0,
             seed=getattr(config, "seed", None),
             resource_limits=getattr(config, "resource_limits", None),
+            delay_for=getattr(config, "delay_for", None),
             clock=clock,
         )
 
@@ -475,6 +325,11 @@ class Controls:
         """Seconds the HTTP layer waits before answering a Cloud API request (0 = none)."""
         return self.latency_seconds
 
+    def duration_for(self, kind: str) -> float | None:
+        """Seconds a request of operation kind ``kind`` takes under ``delay_for`` (its own
+        entry, else its noun's), or None when the progression setting decides."""
+        return duration_for(self.delay_for, kind)
+
     def request_should_fail(self) -> bool:
         """Draw whether a new provisioning request ends FAILED (``fail_probability``)."""
         with self._lock:
@@ -496,6 +351,7 @@ class Controls:
                 "latency": self.latency_seconds,
                 "seed": self.seed,
                 "resource_limits": dict(self.resource_limits),
+                "delay_for": dict(self.delay_for),
             }
 
     def update(self, changes: Mapping[str, object]) -> dict[str, Any]:
@@ -504,32 +360,22 @@ class Controls:
         ``delay`` T is short for ``progression`` ``seconds:T``. A new ``seed`` reseeds the fault
         generator. Raises :class:`InvalidSetting` and changes nothing if any value is invalid.
         """
-        unknown = sorted(set(changes) - set(_SETTINGS))
+        unknown = sorted(set(changes) - set(RUNTIME_SETTINGS))
         if unknown:
-            raise InvalidSetting(f"unknown setting(s): {', '.join(unknown)}", field=unknown[0])
-        checked: dict[str, Any] = {}
-        if "delay" in changes:
-            delay = changes["delay"]
-            checked["progression"] = (
-                Progression()
-                if delay is None
-                else Progression.after_seconds(_duration("delay", delay))
+            raise InvalidSetting(
+                f"unknown setting(s): {', '.join(unknown)} "
+                f"(settings: {', '.join(RUNTIME_SETTINGS)})",
+                field=unknown[0],
             )
-        if "progression" in changes:
-            checked["progression"] = _progression(changes["progression"])
-        if "rate_limit" in changes:
-            checked["rate_limit"] = _rate_limit(changes["rate_limit"])
-        if "rate_window" in changes:
-            checked["rate_window"] = _rate_window(changes["rate_window"])
-        for name in ("fail_probability", "error_probability"):
-            if name in changes:
-                checked[name] = _probability(name, changes[name])
-        if "latency" in changes:
-            checked["latency_seconds"] = _duration("latency", changes["latency"])
-        if "seed" in changes:
-            checked["seed"] = _seed(changes["seed"])
-        if "resource_limits" in changes:
-            checked["resource_limits"] = _resource_limits(changes["resource_limits"])
+        checked: dict[str, Any] = {}
+        for name, value in changes.items():
+            checked[_ATTRIBUTES.get(name, name)] = RUNTIME_SETTINGS[name].check(value)
+        if "delay" in checked:
+            delay = checked.pop("delay")
+            if "progression" not in changes:
+                checked["progression"] = (
+                    Progression() if delay is None else Progression.after_seconds(delay)
+                )
         with self._lock:
             for name, value in checked.items():
                 setattr(self, name, value)
@@ -555,7 +401,7 @@ class Controls:
         """
         with self._lock:
             for name, value in self._initial.items():
-                setattr(self, name, dict(value) if name == "resource_limits" else value)
+                setattr(self, name, dict(value) if isinstance(value, dict) else value)
             self.limits_version += 1
             self._windows.clear()
 
@@ -571,6 +417,7 @@ class Controls:
             self.latency_seconds = 0.0
             self.seed = None
             self.resource_limits = {}
+            self.delay_for = {}
             self.limits_version += 1
             self._windows.clear()
             self._random.seed(None)
@@ -619,11 +466,7 @@ class Controls:
                 raise InvalidSetting(
                     f"unknown reset option(s): {', '.join(unknown)}", field=unknown[0]
                 )
-            if "seed" in options:
-                self.update({"seed": options["seed"]})
-            self.restore_initial()
-            emulator.reset()
-            self.reset()
+            emulator.reset(settings="initial", **options)
             return 200, {"reset": True, **self.settings()}
         if method in ("GET", "HEAD"):
             return 200, self.settings()

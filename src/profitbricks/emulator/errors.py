@@ -1,8 +1,9 @@
 """Domain errors of the emulator.
 
 Rules raise these; they carry the API's ``errorCode`` and message text but no HTTP knowledge.
-The HTTP layer (:mod:`profitbricks.emulator.http`) maps each class to its status code and writes
-the Cloud API error body ``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``.
+The web application maps each class to its status code (:mod:`profitbricks.emulator.replies`)
+and writes the Cloud API error body
+``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``.
 Messages never contain secrets (passwords, Authorization headers).
 """
 
@@ -16,6 +17,7 @@ __all__ = [
     "Invalid",
     "MethodNotAllowed",
     "NotFound",
+    "NotImplementedRoute",
     "Throttled",
     "Unauthorized",
 ]
@@ -108,3 +110,17 @@ class MethodNotAllowed(EmulatorError):
     def __init__(self, method: str, allowed: list[str]) -> None:
         self.allowed = sorted(allowed)
         super().__init__(f"Method {method} is not allowed on this resource")
+
+
+class NotImplementedRoute(EmulatorError):
+    """A route of the real API that the emulator does not serve (``method`` on ``template``)."""
+
+    code = "501"
+
+    def __init__(self, method: str, template: str) -> None:
+        self.method = method
+        self.template = template
+        path = template.replace("<", "{").replace(">", "}")
+        super().__init__(
+            f"{method} {path} is a route of the Cloud API that the emulator does not implement"
+        )

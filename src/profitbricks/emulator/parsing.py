@@ -21,17 +21,28 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
-from .errors import BadRequest, Invalid
+from .errors import BadRequest, EmulatorError, Invalid
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 __all__ = [
+    "MAX_BODY",
     "MAX_DEPTH_PARAMETER",
     "MAX_INT_DIGITS",
     "MAX_JSON_DEPTH",
+    "check_request_text",
     "find_lone_surrogate",
+    "ids_in",
     "load_json",
+    "parse_body",
+    "parse_or_error",
+    "read_body",
     "read_depth",
+    "read_query",
 ]
 
 #: Arrays and objects may nest this many levels (a data centre with servers, NICs and firewall
@@ -189,3 +200,112 @@ def read_depth(text: str) -> int:
     if len(digits) > 1:
         return MAX_DEPTH_PARAMETER
     return min(int(digits or "0"), MAX_DEPTH_PARAMETER)
+
+
+def parse_body(raw: bytes, content_type: str, form: bool) -> Any:
+    """Parse a request body: JSON (any or no Content-Type), or form fields where ``form``.
+
+    Returns None for an empty body. Raises :class:`BadRequest` for undecodable bodies and
+    :class:`Invalid` for JSON values that cannot be stored (see :func:`load_json`).
+    """
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not valid UTF-8") from None
+    media = content_type.split(";", 1)[0].strip().lower()
+    looks_like_json = text.lstrip()[:1] in ("{", "[", '"')
+    if form and media == "application/x-www-form-urlencoded" and not looks_like_json:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    try:
+        return load_json(text)
+    except BadRequest:
+        if form and not looks_like_json and "=" in text:
+            return dict(parse_qsl(text, keep_blank_values=True))
+        raise
+
+
+def read_query(qs: str) -> tuple[int, bool]:
+    """(depth, pretty) of a query string; a malformed ``depth`` reads as the default (issue 8)."""
+    depth, pretty = 0, True
+    for name, value in parse_qsl(qs, keep_blank_values=True):
+        if name == "depth":
+            depth = read_depth(value)
+        elif name == "pretty":
+            pretty = value.strip().lower() not in ("false", "0", "no")
+    return depth, pretty
+
+
+_TEXT_KEYS = frozenset({"PATH_INFO", "QUERY_STRING", "CONTENT_TYPE"})
+
+
+def check_request_text(environ: WSGIEnvironment) -> None:
+    """Refuse (400) a path, query or header that a request record could not render later."""
+    texts = [
+        name + value
+        for name, value in environ.items()
+        if (name.startswith("HTTP_") or name in _TEXT_KEYS) and type(value) is str
+    ]
+    if "".join(texts).isascii():
+        return
+    for name, value in environ.items():
+        if not (name.startswith("HTTP_") or name in _TEXT_KEYS):
+            continue
+        if find_lone_surrogate(name) is not None or (
+            isinstance(value, str) and find_lone_surrogate(value) is not None
+        ):
+            label = name[5:].replace("_", "-").title() if name.startswith("HTTP_") else name
+            raise BadRequest(f"Invalid request: {_printable(label)} is not valid text")
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:60]
+
+
+def ids_in(body: Any) -> list[str]:
+    """The strings of a parsed JSON body shaped like the ids of records (UUIDs)."""
+    found: list[str] = []
+    stack = [body]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is str:
+            if len(value) == 36 and value.count("-") == 4:
+                found.append(value)
+        elif kind is dict:
+            stack.extend(value.values())
+        elif kind is list:
+            stack.extend(value)
+    return found
+
+
+def parse_or_error(raw: bytes, content_type: str, form: bool) -> Any:
+    """:func:`parse_body`, with its error returned instead of raised (to be raised later)."""
+    try:
+        return parse_body(raw, content_type, form)
+    except EmulatorError as error:
+        return error
+
+
+#: The largest request body read, in bytes.
+MAX_BODY = 16 * 1024 * 1024
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}\Z")
+
+
+def read_body(environ: WSGIEnvironment) -> bytes:
+    """The request body of a WSGI call (``b""`` without one).
+
+    Raises :class:`BadRequest` for a ``Content-Length`` that is not ASCII digits or a body
+    larger than :data:`MAX_BODY`.
+    """
+    length_text = (environ.get("CONTENT_LENGTH") or "").strip()
+    if length_text and not _CONTENT_LENGTH.match(length_text):
+        raise BadRequest("Invalid Content-Length header")
+    length = int(length_text) if length_text else 0
+    if length <= 0:
+        return b""
+    if length > MAX_BODY:
+        raise BadRequest(f"The request body is larger than {MAX_BODY} bytes")
+    data: bytes = environ["wsgi.input"].read(length)
+    return data

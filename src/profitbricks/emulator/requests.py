@@ -10,6 +10,12 @@ deletions) that run when the request completes. Requests complete in the order t
                ``GET /requests?depth=1`` listing counts as a poll of each request it lists;
 ``seconds:T``  T seconds after creation, noticed by the next call to the emulator.
 
+Per-operation durations (the ``delay_for`` setting) take precedence over the policy: a request
+whose operation kind (``snapshot.create``) or noun (``snapshot``) has a duration D is due D
+seconds after creation whatever the policy, and is QUEUED for the first half of D, RUNNING for
+the second. The queue stays one queue: a request completes only once every earlier one has, so
+a fast request made behind a slow one completes with it.
+
 A request that the controls decide should fail ends ``FAILED``: its effects do not run, its
 targets become available again and its status carries a failure message. Not thread-safe by
 itself: the emulator calls it under its state lock.
@@ -219,6 +225,8 @@ class ProgressionSource(Protocol):
 
     def request_should_fail(self) -> bool: ...
 
+    def duration_for(self, kind: str) -> float | None: ...
+
 
 @dataclass(eq=False, slots=True)
 class Target:
@@ -247,6 +255,13 @@ class Request:
     fail: bool = False
     status: str = "QUEUED"
     polls: int = 0
+    #: the operation kind (``snapshot.create``) and, when ``delay_for`` gives it one, the
+    #: seconds it takes (None: the progression policy decides)
+    kind: str = ""
+    duration: float | None = None
+    #: completion was asked for (an immediate reply, the N-th poll) while an earlier request
+    #: with a duration still ran: it completes as soon as that one has
+    released: bool = False
     targets: list[Target] = field(default_factory=list)
     touched: dict[int, Any] = field(default_factory=dict)
     effects: list[Callable[[], None]] = field(default_factory=list)
@@ -297,12 +312,14 @@ class RequestLog:
         url: str,
         headers: Mapping[str, str],
         body: bytes | str | None,
+        kind: str = "",
     ) -> Request:
         """Record a new QUEUED request (its outcome is drawn now, so seeded runs repeat).
 
         ``url``, ``headers`` and ``body`` are the call's as received; the record keeps them
         bounded and with secrets masked (see the module docstring). The contract's oldest
-        finished requests beyond ``limit`` are dropped.
+        finished requests beyond ``limit`` are dropped. ``kind`` is the operation kind of the
+        call, which decides its duration under ``delay_for``.
         """
         request = Request(
             id=self.state.new_id(),
@@ -317,6 +334,8 @@ class RequestLog:
             created_at=self.clock(),
             etag=self.state.new_etag(),
             fail=self.controls.request_should_fail(),
+            kind=kind,
+            duration=self.controls.duration_for(kind) if kind else None,
         )
         self.requests[request.id] = request
         self._by_contract.setdefault(contract, OrderedDict())[request.id] = request
@@ -358,17 +377,28 @@ class RequestLog:
 
     # -- progress ----------------------------------------------------------------------------
 
-    def advance(self) -> None:
-        """Complete every request that the progression policy says is due by now."""
-        if not self.pending:
-            return
+    def _due(self, request: Request, now: float) -> bool:
+        """Whether ``request`` may complete now, earlier requests aside."""
+        if request.duration is not None:
+            return now - request.created_at >= request.duration
+        if request.released:
+            return True
         progression = self.controls.progression
         if progression.mode == "immediate":
-            self.complete_through(self.pending[-1])
-        elif progression.mode == "seconds":
-            horizon = self.clock() - progression.value
-            while self.pending and self.pending[0].created_at <= horizon:
-                self._complete(self.pending.popleft())
+            return True
+        if progression.mode == "seconds":
+            return now - request.created_at >= progression.value
+        return False
+
+    def advance(self) -> None:
+        """Complete every request that its duration or the progression policy says is due by
+        now, oldest first, stopping at the first that is not."""
+        pending = self.pending
+        if not pending:
+            return
+        now = self.clock()
+        while pending and self._due(pending[0], now):
+            self._complete(pending.popleft())
 
     def poll(self, request: Request) -> None:
         """Count a status poll of ``request``; under ``polls:N`` the N-th poll completes it."""
@@ -376,13 +406,20 @@ class RequestLog:
             return
         request.polls += 1
         progression = self.controls.progression
-        if progression.mode == "polls" and request.polls >= progression.value:
+        if (
+            progression.mode == "polls"
+            and request.duration is None
+            and request.polls >= progression.value
+        ):
             self.complete_through(request)
 
     def status(self, request: Request) -> str:
         """QUEUED, RUNNING, DONE or FAILED as the request looks now."""
         if request.finished:
             return request.status
+        if request.duration is not None:
+            age = self.clock() - request.created_at
+            return "RUNNING" if age >= request.duration / 2 else "QUEUED"
         progression = self.controls.progression
         if progression.mode == "polls":
             return "RUNNING" if request.polls else "QUEUED"
@@ -400,9 +437,23 @@ class RequestLog:
         }.get(status, QUEUED_MESSAGE)
 
     def complete_through(self, request: Request) -> None:
-        """Complete the pending requests in order, up to and including ``request``."""
-        while self.pending and not request.finished:
-            self._complete(self.pending.popleft())
+        """Complete the pending requests in order, up to and including ``request``.
+
+        A request with a duration that has not run out stops this; ``request`` and those
+        before it are then released, to complete as soon as that one has.
+        """
+        pending = self.pending
+        now = self.clock()
+        while pending and not request.finished:
+            head = pending[0]
+            if head.duration is not None and now - head.created_at < head.duration:
+                for waiting in pending:
+                    if waiting.duration is None:
+                        waiting.released = True
+                    if waiting is request:
+                        break
+                return
+            self._complete(pending.popleft())
 
     def _complete(self, request: Request) -> None:
         if request.fail:

@@ -127,10 +127,13 @@ class EmulatorHandle:
         return headers
 
     def configure(self, **settings: Any) -> dict[str, Any]:
-        """Change control settings (``fail_probability=1.0``, ``progression="polls:2"``, ...).
+        """Change run-time settings (``fail_probability=1.0``, ``progression="polls:2"``,
+        ``delay_for={"snapshot": 30}``, ...) for this test.
 
-        Same names and checks as ``PATCH /_emulator/config``; returns the new settings and
-        raises :class:`~profitbricks.emulator.control.InvalidSetting` for invalid values.
+        The names and checks are the run-time settings declared in
+        :mod:`profitbricks.emulator.settings`, as ``PATCH /_emulator/config`` takes them; returns
+        the new settings and raises :class:`~profitbricks.emulator.settings.InvalidSetting`
+        (naming the setting in ``field``) for an unknown name or an invalid value.
         """
         return self.emulator.controls.update(settings)
 
@@ -148,11 +151,9 @@ class EmulatorHandle:
         )
 
     def reset(self) -> None:
-        """Fresh state (accounts and catalogue only) and every control switched off."""
-        controls = self.emulator.controls
-        controls.restore_defaults()
-        self.emulator.reset()
-        controls.reset()
+        """Fresh state (accounts and catalogue only) and every control switched off
+        (:meth:`Emulator.reset <profitbricks.emulator.Emulator.reset>` with ``settings="off"``)."""
+        self.emulator.reset(settings="off")
 
     def close_clients(self) -> None:
         """Close the connection pools of the clients this handle created."""

@@ -96,6 +96,9 @@ class Call:
     describe: Callable[[], tuple[str, dict[str, str]]]
     raw_body: bytes = field(repr=False)
     parse_body: Callable[[bool], Any]
+    #: the operation kind of the route (``snapshot.create``; ``""`` for a read), which decides
+    #: how long the request it opens takes under per-operation durations
+    kind: str = ""
 
     @property
     def admin(self) -> bool:
@@ -120,6 +123,7 @@ class Call:
             url=url,
             headers=headers,
             body=self.raw_body,
+            kind=self.kind,
         )
 
     def new_resource_fields(self) -> dict[str, Any]:
