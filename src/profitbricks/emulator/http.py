@@ -187,6 +187,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": datacenter.get_datacenter,
             "PATCH": datacenter.update_datacenter,
+            "PUT": datacenter.replace_datacenter,
             "DELETE": datacenter.delete_datacenter,
         },
     ),
@@ -196,6 +197,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": server.get_server,
             "PATCH": server.update_server,
+            "PUT": server.replace_server,
             "DELETE": server.delete_server,
         },
     ),
@@ -216,7 +218,15 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
     (_SRV + "/stop", {"POST": server.stop_server}),
     (_SRV + "/reboot", {"POST": server.reboot_server}),
     (_SRV + "/nics", {"GET": nic.list_nics, "POST": nic.create_nic}),
-    (_NIC, {"GET": nic.get_nic, "PATCH": nic.update_nic, "DELETE": nic.delete_nic}),
+    (
+        _NIC,
+        {
+            "GET": nic.get_nic,
+            "PATCH": nic.update_nic,
+            "PUT": nic.replace_nic,
+            "DELETE": nic.delete_nic,
+        },
+    ),
     (
         _NIC + "/firewallrules",
         {"GET": firewall.list_firewall_rules, "POST": firewall.create_firewall_rule},
@@ -226,6 +236,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": firewall.get_firewall_rule,
             "PATCH": firewall.update_firewall_rule,
+            "PUT": firewall.replace_firewall_rule,
             "DELETE": firewall.delete_firewall_rule,
         },
     ),
@@ -235,6 +246,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": volume.get_volume,
             "PATCH": volume.update_volume,
+            "PUT": volume.replace_volume,
             "DELETE": volume.delete_volume,
         },
     ),
@@ -243,7 +255,12 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
     (_DC + "/lans", {"GET": lan.list_lans, "POST": lan.create_lan}),
     (
         _DC + "/lans/<lan_id>",
-        {"GET": lan.get_lan, "PATCH": lan.update_lan, "DELETE": lan.delete_lan},
+        {
+            "GET": lan.get_lan,
+            "PATCH": lan.update_lan,
+            "PUT": lan.replace_lan,
+            "DELETE": lan.delete_lan,
+        },
     ),
     (_DC + "/lans/<lan_id>/nics", {"GET": lan.list_lan_members}),
     (_DC + "/lans/<lan_id>/nics/<nic_id>", {"GET": lan.get_lan_member}),
@@ -256,6 +273,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": loadbalancer.get_loadbalancer,
             "PATCH": loadbalancer.update_loadbalancer,
+            "PUT": loadbalancer.replace_loadbalancer,
             "DELETE": loadbalancer.delete_loadbalancer,
         },
     ),
@@ -270,7 +288,12 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
     ("/images", {"GET": image.list_images}),
     (
         "/images/<image_id>",
-        {"GET": image.get_image, "PATCH": image.update_image, "DELETE": image.delete_image},
+        {
+            "GET": image.get_image,
+            "PATCH": image.update_image,
+            "PUT": image.replace_image,
+            "DELETE": image.delete_image,
+        },
     ),
     ("/snapshots", {"GET": snapshot.list_snapshots}),
     (
@@ -278,6 +301,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": snapshot.get_snapshot,
             "PATCH": snapshot.update_snapshot,
+            "PUT": snapshot.replace_snapshot,
             "DELETE": snapshot.delete_snapshot,
         },
     ),

@@ -251,11 +251,17 @@ def add_group_user(call: Call, group_id: str) -> Result:
     group = _group(call, group_id)
     user_id = id_body(call.payload())
     user = resolve_user(call, GROUP_USER, user_id, "(root)")
-    if user.id in group.users:
-        raise Invalid("id", f"user {user_id} is already a member of this group", at="(root)")
     request = call.open_request()
     doc = render.resource(user, 0, call.view)
     group.users[user.id] = user
+
+    # Adding a member again is accepted like attaching what is attached (WIRE.md 12); if a
+    # removal of the user is still queued, the user is a member again after that.
+    def readd() -> None:
+        if not group.gone and not user.gone:
+            group.users[user.id] = user
+
+    call.log.on_done(request, readd)
     call.log.target(request, group)
     return Result(doc, request)
 
