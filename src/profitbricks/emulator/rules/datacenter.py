@@ -23,6 +23,7 @@ from . import volume as volume_rules
 from .base import (
     Call,
     Result,
+    creates,
     find_datacenter,
     need_edit,
     need_privilege,
@@ -101,6 +102,7 @@ def get_datacenter(call: Call, dc_id: str) -> Result:
     return Result(render.resource(find_datacenter(call, dc_id), call.depth, call.view))
 
 
+@creates
 def create_datacenter(call: Call) -> Result:
     """``POST /datacenters``: a data centre and everything its body nests, in one request."""
     need_privilege(call, "createDataCenter", "create data centers")

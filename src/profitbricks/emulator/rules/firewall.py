@@ -15,7 +15,7 @@ from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import FirewallRule, Nic
-from .base import Call, Result, child, find_nic, listing, need_edit, touch_datacenter
+from .base import Call, Result, child, creates, find_nic, listing, need_edit, touch_datacenter
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
     Field,
@@ -130,6 +130,7 @@ def get_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_id:
     return Result(render.resource(rule, call.depth, call.view))
 
 
+@creates
 def create_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     """``POST …/nics/{nic}/firewallrules``."""
     dc, _, nic = find_nic(call, dc_id, srv_id, nic_id)

@@ -19,6 +19,7 @@ from .base import (
     LAN_NICS,
     Call,
     Result,
+    creates,
     find_datacenter,
     find_lan,
     listing,
@@ -216,6 +217,7 @@ def get_lan_member(call: Call, dc_id: str, lan_id: str, nic_id: str) -> Result:
     return Result(render.resource(nic, call.depth, call.view))
 
 
+@creates
 def create_lan(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/lans``."""
     dc = find_datacenter(call, dc_id)

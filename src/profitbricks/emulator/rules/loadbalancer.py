@@ -29,6 +29,7 @@ from .base import (
     LOADBALANCER_IP,
     Call,
     Result,
+    creates,
     find_datacenter,
     find_loadbalancer,
     listing,
@@ -208,6 +209,7 @@ def get_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     return Result(render.resource(lb, call.depth, call.view))
 
 
+@creates
 def create_loadbalancer(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/loadbalancers``."""
     dc = find_datacenter(call, dc_id)

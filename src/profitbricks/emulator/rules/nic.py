@@ -25,6 +25,7 @@ from .base import (
     NIC_IPS,
     Call,
     Result,
+    creates,
     find_nic,
     find_server,
     listing,
@@ -198,6 +199,7 @@ def get_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     return Result(render.resource(nic, call.depth, call.view))
 
 
+@creates
 def create_nic(call: Call, dc_id: str, srv_id: str) -> Result:
     """``POST /datacenters/{dc}/servers/{srv}/nics``."""
     dc, server = find_server(call, dc_id, srv_id)

@@ -28,6 +28,7 @@ from .base import (
     BodyRef,
     Call,
     Result,
+    creates,
     find_datacenter,
     find_server,
     listing,
@@ -295,6 +296,7 @@ def get_server(call: Call, dc_id: str, srv_id: str) -> Result:
     return Result(render.resource(server, call.depth, call.view))
 
 
+@creates
 def create_server(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/servers``: one request for the server and what it carries."""
     dc = find_datacenter(call, dc_id)

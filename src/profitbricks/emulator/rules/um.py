@@ -16,7 +16,7 @@ from typing import Any
 from .. import render
 from ..errors import Forbidden, Invalid, NotFound
 from ..state import Contract, Group, Resource, Share, State, User
-from .base import GROUP_USER, Call, Result, child, listing, resolve_user
+from .base import GROUP_USER, Call, Result, child, creates, listing, resolve_user
 from .validators import Field, boolean, check_fields, id_body, put_body, split_body, string
 
 __all__ = [
@@ -183,6 +183,7 @@ def _unique_group_name(call: Call, name: str, at: str, group: Group | None = Non
             raise Invalid("name", f"is already the name of group {other.id}", at=at)
 
 
+@creates
 def create_group(call: Call) -> Result:
     """``POST /um/groups``: ``name`` required, privileges default to false."""
     _admin(call)
@@ -400,6 +401,7 @@ def _unique_email(call: Call, email: str, at: str, user: User | None = None) -> 
         raise Invalid("email", "is already used by another user", at=at)
 
 
+@creates
 def create_user(call: Call) -> Result:
     """``POST /um/users``: firstname, lastname, email and password required."""
     _admin(call)

@@ -374,6 +374,8 @@ def put_body(body: Any) -> tuple[dict[str, Any], str]:
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")
     if "properties" in body:
+        if body["properties"] is None:
+            return {}, "(root).properties"
         props, _ = split_body(body)
         return props, "(root).properties"
     return body, "(root)"

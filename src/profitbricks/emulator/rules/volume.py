@@ -24,6 +24,7 @@ from .base import (
     VOLUME_IMAGE,
     Call,
     Result,
+    creates,
     find_datacenter,
     find_volume,
     listing,
@@ -280,6 +281,7 @@ def get_volume(call: Call, dc_id: str, volume_id: str) -> Result:
     return Result(render.resource(volume, call.depth, call.view))
 
 
+@creates
 def create_volume(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/volumes``: a new, unattached volume."""
     dc = find_datacenter(call, dc_id)
