@@ -41,9 +41,10 @@ class Stage:
     """The resources of one account that a case works in (paths) or refers to (bodies).
 
     ``nic`` sits on ``server`` in LAN 1, a public LAN (only there are a NIC's addresses
-    limited to reserved ones), and holds ``ip``, the only address of the IP block ``ipblock``; ``volume`` is unattached; ``lb`` balances nothing; ``image`` and ``cdrom`` are
-    private images in us/las; ``snapshot`` is a snapshot of ``volume``; ``user`` is a second
-    user and ``group`` a group of the contract.
+    limited to reserved ones), and holds ``ip``, the only address of the IP block
+    ``ipblock``; ``volume`` is unattached; ``lb`` balances nothing; ``image`` and ``cdrom``
+    are private images in us/las; ``snapshot`` is a snapshot of ``volume``; ``user`` is a
+    second user and ``group`` a group of the contract.
     """
 
     dc: str
