@@ -382,3 +382,18 @@ def test_put_on_groups_users_and_shares_merges(api: Api) -> None:
     api.ok("POST", share, {"properties": {"editPrivilege": True}})
     put = api.ok("PUT", share, {"properties": {"sharePrivilege": True}})
     assert put["properties"] == {"editPrivilege": True, "sharePrivilege": True}
+
+
+def test_put_of_null_is_the_default(api: Api) -> None:
+    dc = api.datacenter()
+    srv = api.server(dc, availabilityZone="ZONE_2")
+    echo = api.ok(
+        "PUT",
+        f"/datacenters/{dc}/servers/{srv}",
+        {"properties": {"cores": 1, "ram": 1024, "availabilityZone": None, "name": None}},
+    )
+    assert echo["properties"]["availabilityZone"] == "AUTO"
+    assert echo["properties"]["name"] is None
+    lan = api.ok("POST", f"/datacenters/{dc}/lans", {"properties": {"public": True}})["id"]
+    put = api.ok("PUT", f"/datacenters/{dc}/lans/{lan}", {"properties": {"public": None}})
+    assert put["properties"]["public"] is False

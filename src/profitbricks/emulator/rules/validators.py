@@ -258,8 +258,9 @@ def check_replacement(
 
     The properties given are checked as by :func:`check_fields` on update (create-only and
     read-only ones may only repeat their current value, and are kept when left out). Every
-    writable property left out takes its default: ``defaults[name]`` where the resource derives
-    one (e.g. from the image a volume was made from), else the field's declared ``default``.
+    writable property left out (or given as null) takes its default: ``defaults[name]`` where
+    the resource derives one (e.g. from the image a volume was made from), else the field's
+    declared ``default``.
     Returns the coerced values of every writable property plus the others given. Raises
     :class:`Invalid` for a bad value and ``Attribute '<name>' is required`` for a required
     property left out or given as null.
@@ -273,7 +274,7 @@ def check_replacement(
         if default is REQUIRED:
             if out.get(name) is None:
                 raise Invalid(name, "is required", at=at)
-        elif name not in out:
+        elif out.get(name) is None:
             out[name] = list(default) if isinstance(default, list) else default
     return {name: out[name] for name in fields if name in out}
 
