@@ -274,6 +274,10 @@ def test_put_validation_is_the_resources_and_changes_nothing(route: str, world: 
     assert patched.split("] ", 1)[1] == message.split("] ", 1)[1]
     unknown = _message(api.call("PUT", path, {"properties": {**case.full, "colour": "red"}}))
     assert "Attribute 'colour' is not a property of a" in unknown
+    entities = {"properties": case.full, "entities": {"nics": {"items": []}}}
+    assert "Attribute 'entities' is not allowed in a PUT" in _message(
+        api.call("PUT", path, entities)
+    )
     if case.immutable:
         changed = _message(api.call("PUT", path, {"properties": case.immutable}))
         assert "cannot be changed" in changed or "is read-only" in changed

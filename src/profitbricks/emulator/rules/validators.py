@@ -369,12 +369,17 @@ def patch_body(body: Any) -> tuple[dict[str, Any], str]:
 
 
 def put_body(body: Any) -> tuple[dict[str, Any], str]:
-    """The properties of a PUT body ``{"properties": {...}}`` (a flat object is accepted)."""
+    """The properties of a PUT body ``{"properties": {...}}`` (a flat object is accepted).
+
+    A PUT changes properties only: ``entities`` in its body is refused (:class:`Invalid`).
+    """
     if body is None:
         return {}, "(root).properties"
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")
     if "properties" in body:
+        if body.get("entities") is not None:
+            raise Invalid("entities", "is not allowed in a PUT, which sets properties", at="(root)")
         if body["properties"] is None:
             return {}, "(root).properties"
         props, _ = split_body(body)
