@@ -90,6 +90,8 @@ def build_world(client: ProfitBricksService, *, user_management: bool) -> dict[s
     w["rule"] = client.create_firewall_rule(w["dc"], w["srv"], w["nic"], rule)["id"]
     w["lb"] = client.create_loadbalancer(w["dc"], LoadBalancer(name="lb", dhcp=True))["id"]
     client.add_loadbalanced_nics(w["dc"], w["lb"], w["nic"])
+    # The balanced NIC is now in the load balancer's own LAN (a third one).
+    w["lb_lan"] = client.get_nic(w["dc"], w["srv"], w["nic"])["properties"]["lan"]
     w["snap"] = client.create_snapshot(w["dc"], w["vol"], name="snap", description="d")["id"]
     w["ipb"] = client.reserve_ipblock(IPBlock(name="ipb", location="us/las", size=1))["id"]
     w["image"] = SPEC_IMAGE
@@ -530,7 +532,7 @@ def check_delete_ipblock(r: Run) -> None:
 
 
 def check_list_lans(r: Run) -> None:
-    assert set(ids_of(r.result)) == {str(r.w["lan"]), str(r.w["lan_empty"])}
+    assert set(ids_of(r.result)) == {str(r.w[k]) for k in ("lan", "lan_empty", "lb_lan")}
 
 
 def check_lan_object(r: Run) -> None:
@@ -543,7 +545,7 @@ def check_create_lan(r: Run) -> None:
     accepted(r)
     created = props(r.client.get_lan(r.w["dc"], r.result["id"]))
     assert (created["name"], created["public"]) == ("LAN Name", True)
-    assert len(ids_of(r.client.list_lans(r.w["dc"]))) == 3
+    assert len(ids_of(r.client.list_lans(r.w["dc"]))) == 4
 
 
 def check_get_lan(r: Run) -> None:
@@ -553,7 +555,8 @@ def check_get_lan(r: Run) -> None:
 
 
 def check_get_lan_members(r: Run) -> None:
-    assert set(ids_of(r.result)) == {r.w["nic"], r.w["nic2"]}
+    # the balanced NIC is in the load balancer's LAN
+    assert ids_of(r.result) == [r.w["nic2"]]
 
 
 def check_update_lan(r: Run) -> None:
@@ -565,7 +568,7 @@ def check_update_lan(r: Run) -> None:
 def check_delete_lan(r: Run) -> None:
     accepted(r)
     gone(r.client.get_lan, r.w["dc"], r.w["lan_empty"])
-    assert ids_of(r.client.list_lans(r.w["dc"])) == [str(r.w["lan"])]
+    assert ids_of(r.client.list_lans(r.w["dc"])) == [str(r.w["lan"]), str(r.w["lb_lan"])]
 
 
 def check_list_nics(r: Run) -> None:
@@ -574,7 +577,7 @@ def check_list_nics(r: Run) -> None:
 
 def check_get_nic(r: Run) -> None:
     assert r.result["id"] == r.w["nic"]
-    assert props(r.result)["lan"] == r.w["lan"]
+    assert props(r.result)["lan"] == r.w["lb_lan"] == 3
 
 
 def check_nic_object(r: Run) -> None:

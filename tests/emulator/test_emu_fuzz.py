@@ -628,13 +628,14 @@ def app() -> Iterator[Emulator]:
         patch.setattr(um, "_ITERATIONS", 1)
         patch.setattr(app_module, "time", _FAKE_TIME)
         patch.setattr(app_module, "affected", _WATCH.affected)
-        for table in routes_module._HANDLERS.values():
-            for method, rule in table.items():
-                if method != "GET":
-                    patch.setitem(table, method, _WATCH.wrap(rule))
-        routes_module._ROUTE_CACHE.clear()
+        watched = [
+            (path, {m: rule if m == "GET" else _WATCH.wrap(rule) for m, rule in table.items()})
+            for path, table in routes_module.ROUTES
+        ]
+        patch.setattr(
+            routes_module, "ROUTER", routes_module.Router(watched, routes_module.UNIMPLEMENTED)
+        )
         yield new_emulator()
-    routes_module._ROUTE_CACHE.clear()
 
 
 def _fresh(app: Emulator) -> dict[str, list[str]]:

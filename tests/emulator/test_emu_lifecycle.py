@@ -112,8 +112,10 @@ def test_volume_attach_detach_and_boot_volume(api: Api) -> None:
     assert vol["bus"] == "VIRTIO"
     assert vol["deviceNumber"] == 1
     assert vol["licenceType"] == "LINUX"
+    # attaching what is attached is accepted like any request (issue 8 A.7)
     again = api.call("POST", f"/datacenters/{dc}/servers/{srv}/volumes", {"id": first})
-    assert again.status == 422
+    assert again.status == 202
+    assert again.json["properties"]["deviceNumber"] == 1
     assert api.call("POST", f"/datacenters/{dc}/servers/{srv}/volumes", {}).status == 422
     api.ok("DELETE", f"/datacenters/{dc}/servers/{srv}/volumes/{first}")
     assert api.get(f"/datacenters/{dc}/servers/{srv}/volumes/{first}").status == 404

@@ -125,14 +125,19 @@ def patch_handler() -> Iterator[Callable[..., Undo]]:
     undos: list[Undo] = []
 
     def patch(template: str, method: str, wrap: Callable[..., Callable[..., Result]]) -> Undo:
-        table = routes_module._HANDLERS[template]
-        original = table[method]
-        table[method] = wrap(original)
-        routes_module._ROUTE_CACHE.clear()
+        original = routes_module.ROUTER
+        table = {
+            path: {
+                m: wrap(rule) if (path, m) == (template, method) else rule for m, rule in t.items()
+            }
+            for path, t in routes_module.ROUTES
+        }
+        routes_module.ROUTER = routes_module.Router(
+            list(table.items()), routes_module.UNIMPLEMENTED
+        )
 
         def undo() -> None:
-            table[method] = original
-            routes_module._ROUTE_CACHE.clear()
+            routes_module.ROUTER = original
 
         undos.append(undo)
         return undo

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 import pytest
 
 from profitbricks._operations import OPERATIONS
+from profitbricks.emulator import routes
 from profitbricks.emulator.errors import MethodNotAllowed, NotFound, NotImplementedRoute
-from profitbricks.emulator.routes import ROUTES, UNIMPLEMENTED, match
+from profitbricks.emulator.routes import ROUTES, UNIMPLEMENTED, Router, match
 
 from .emu_helpers import Api
 
@@ -94,10 +96,33 @@ def test_the_declared_unimplemented_routes_are_not_served() -> None:
         assert path in served_paths
 
 
-@pytest.mark.parametrize(("method", "template"), _DECLARED, ids=str)
+_OTHER_METHODS = [
+    (method, path)
+    for path, table in ROUTES
+    for method in _METHODS
+    if method not in table and (method, path) not in _DECLARED
+]
+
+
+@pytest.fixture
+def declare(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], None]:
+    """Serve the emulator with ``method`` on ``template`` declared unimplemented."""
+
+    def declare(method: str, template: str) -> None:
+        monkeypatch.setattr(
+            routes, "ROUTER", Router(ROUTES, [*UNIMPLEMENTED, (template, (method,))])
+        )
+
+    return declare
+
+
+@pytest.mark.parametrize(("method", "template"), _DECLARED + _OTHER_METHODS, ids=str)
 def test_a_declared_route_answers_501_with_the_api_error_body(
-    api: Api, method: str, template: str
+    api: Api, declare: Callable[[str, str], None], method: str, template: str
 ) -> None:
+    # Every route the table declares, and (to prove the mechanism on every path while the
+    # declared list is empty) every path of the table with a method it does not take.
+    declare(method, template)
     with pytest.raises(NotImplementedRoute):
         match(method, _fill(template))
     reply = api.call(method, _fill(template), {"properties": {}})
@@ -109,14 +134,12 @@ def test_a_declared_route_answers_501_with_the_api_error_body(
     shown = template.replace("<", "{").replace(">", "}")
     assert f"{method} {shown}" in message["message"]
     assert "not implement" in message["message"]
-
-
-_OTHER_METHODS = [
-    (method, path)
-    for path, table in ROUTES
-    for method in _METHODS
-    if method not in table and (method, path) not in _DECLARED
-]
+    # Another method the path does not take still answers 405, whose Allow leaves it out.
+    other = next((m for m in _METHODS if m != method and (m, template) in _OTHER_METHODS), None)
+    if other is not None:
+        refused = api.call(other, _fill(template), {"properties": {}})
+        assert refused.status == 405
+        assert method not in {m.strip() for m in refused.headers["Allow"].split(",")}
 
 
 @pytest.mark.parametrize(("method", "template"), _OTHER_METHODS, ids=str)

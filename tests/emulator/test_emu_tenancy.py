@@ -40,10 +40,11 @@ _LAN = _DC + "/lans/<lan_id>"
 class Stage:
     """The resources of one account that a case works in (paths) or refers to (bodies).
 
-    ``nic`` sits on ``server`` in LAN 1 and holds ``ip``, the only address of the IP block
-    ``ipblock``; ``volume`` is unattached; ``lb`` balances nothing; ``image`` and ``cdrom`` are
-    private images in us/las; ``snapshot`` is a snapshot of ``volume``; ``user`` is a second
-    user and ``group`` a group of the contract.
+    ``nic`` sits on ``server`` in LAN 1, a public LAN (only there are a NIC's addresses
+    limited to reserved ones), and holds ``ip``, the only address of the IP block
+    ``ipblock``; ``volume`` is unattached; ``lb`` balances nothing; ``image`` and ``cdrom``
+    are private images in us/las; ``snapshot`` is a snapshot of ``volume``; ``user`` is a
+    second user and ``group`` a group of the contract.
     """
 
     dc: str
@@ -78,6 +79,7 @@ def furnish(api: Api, handle: EmulatorHandle, tag: str) -> Stage:
     server = api.server(dc)
     block = api.ok("POST", "/ipblocks", {"properties": {"location": "us/las", "size": 1}})
     ip = block["properties"]["ips"][0]
+    api.ok("POST", f"/datacenters/{dc}/lans", {"properties": {"public": True}})
     nic = api.ok(
         "POST", f"/datacenters/{dc}/servers/{server}/nics", {"properties": {"lan": 1, "ips": [ip]}}
     )["id"]
@@ -185,6 +187,10 @@ def _nic(ip: str) -> dict[str, Any]:
     return {"properties": {"lan": 1, "ips": [ip]}}
 
 
+#: LAN 1 of a data centre made with a body, public like the stage's
+_PUBLIC_LAN = {"properties": {"public": True}}
+
+
 def _image(t: Stage) -> str:
     return t.image
 
@@ -261,6 +267,22 @@ CASES = [
     ),
     Case("server.bootVolume", "PATCH", _SRV, "", lambda s, t: {"bootVolume": t.volume}, _volume_id),
     Case(
+        "server.bootVolume",
+        "PUT",
+        _SRV,
+        "",
+        lambda s, t: _server(bootVolume={"id": t.volume}),
+        _volume_id,
+    ),
+    Case(
+        "server.bootCdrom",
+        "PUT",
+        _SRV,
+        "",
+        lambda s, t: _server(bootCdrom={"id": t.cdrom}),
+        _cdrom,
+    ),
+    Case(
         "server.bootCdrom",
         "POST",
         _DC + "/servers",
@@ -303,6 +325,7 @@ CASES = [
     Case("server.cdroms.id", "POST", _SRV + "/cdroms", "", lambda s, t: {"id": t.cdrom}, _cdrom),
     Case("nic.ips", "POST", _SRV + "/nics", "", lambda s, t: _nic(t.ip), _ip),
     Case("nic.ips", "PATCH", _NIC, "", lambda s, t: {"ips": [t.ip]}, _ip),
+    Case("nic.ips", "PUT", _NIC, "", lambda s, t: _nic(t.ip), _ip),
     Case(
         "nic.ips",
         "POST",
@@ -316,7 +339,7 @@ CASES = [
         "POST",
         "/datacenters",
         "",
-        lambda s, t: _datacenter(servers=[_server({"nics": [_nic(t.ip)]})]),
+        lambda s, t: _datacenter(lans=[_PUBLIC_LAN], servers=[_server({"nics": [_nic(t.ip)]})]),
         _ip,
     ),
     Case(
@@ -331,6 +354,7 @@ CASES = [
         _ip,
     ),
     Case("loadbalancer.ip", "PATCH", _LB, "", lambda s, t: {"ip": t.ip}, _ip),
+    Case("loadbalancer.ip", "PUT", _LB, "", lambda s, t: {"properties": {"ip": t.ip}}, _ip),
     Case(
         "loadbalancer.ip",
         "POST",
@@ -378,6 +402,16 @@ CASES = [
         "an address on the caller's NIC",
         lambda s, t: {"ipFailover": [{"ip": t.ip, "nicUuid": s.nic}]},
         _ip,
+    ),
+    Case(
+        "lan.ipFailover",
+        "PUT",
+        _LAN,
+        "",
+        lambda s, t: {
+            "properties": {"public": True, "ipFailover": [{"ip": s.ip, "nicUuid": t.nic}]}
+        },
+        _nic_id,
     ),
     Case(
         "volume.restore-snapshot.snapshotId",

@@ -53,8 +53,8 @@ def test_wrong_method_is_405_with_allow(api: Api) -> None:
     _error(reply, 405)
     assert reply.headers["Allow"] == "GET, HEAD, POST"
     assert api.call("PATCH", "/datacenters").status == 405
-    # PUT on a data centre is a route of the API that the emulator declares unimplemented.
-    assert api.call("PUT", "/datacenters/x").status == 501
+    assert api.call("PUT", "/datacenters").status == 405
+    assert api.call("PATCH", "/ipblocks/x").status == 405
 
 
 def test_malformed_bodies_are_400(api: Api) -> None:
@@ -313,8 +313,13 @@ def test_nic_rules(api: Api) -> None:
     assert "Attribute 'ips' must be an IPv4" in _error(
         api.call("POST", path, {"properties": {"lan": 1, "ips": ["10.0.0.300"]}}), 422
     )
+    # Any address on a private LAN (issue 8 A.5); reserved ones only on a public LAN.
+    assert api.ok("POST", path, {"properties": {"lan": 1, "ips": ["8.8.8.8"]}})["properties"][
+        "ips"
+    ] == ["8.8.8.8"]
+    public = api.ok("POST", f"/datacenters/{dc}/lans", {"properties": {"public": True}})["id"]
     assert "addresses of a reserved IP block of us/las, got 8.8.8.8" in _error(
-        api.call("POST", path, {"properties": {"lan": 1, "ips": ["8.8.8.8"]}}), 422
+        api.call("POST", path, {"properties": {"lan": int(public), "ips": ["8.8.8.8"]}}), 422
     )
     assert "Attribute 'mac' is read-only" in _error(
         api.call("POST", path, {"properties": {"lan": 1, "mac": "02:01:00:00:00:01"}}), 422
@@ -339,7 +344,7 @@ def test_loadbalancer_accepts_empty_properties_and_checks_ip(api: Api) -> None:
     assert "entities" not in echo
     got = api.get(f"/datacenters/{dc}/loadbalancers/{echo['id']}").json["properties"]
     assert got["dhcp"] is True
-    assert got["ip"] is not None
+    assert got["ip"] is None  # until it balances a NIC (issue 8 A.8)
     assert "Attribute 'ip' must be an IPv4" in _error(
         api.call("POST", f"/datacenters/{dc}/loadbalancers", {"properties": {"ip": "x"}}), 422
     )

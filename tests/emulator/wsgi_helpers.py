@@ -25,7 +25,8 @@ UBUNTU_LAS = "0d4f97f0-1689-11e7-97ce-525400f64d8d"
 CREATE_BODIES: dict[str, dict[str, Any]] = {
     "datacenters": {"properties": {"name": "n", "location": "us/las"}},
     "servers": {"properties": {"name": "n", "cores": 1, "ram": 256}},
-    "volumes": {"properties": {"name": "n", "size": 1, "licenceType": "LINUX"}},
+    # as large as the volumes of build_world, so that it also serves as a PUT body
+    "volumes": {"properties": {"name": "n", "size": 5, "licenceType": "LINUX"}},
     "nics": {"properties": {"name": "n", "lan": 1}},
     "firewallrules": {"properties": {"name": "n", "protocol": "TCP"}},
     "lans": {"properties": {"name": "n"}},

@@ -48,6 +48,7 @@ __all__ = [
     "contract",
     "echo",
     "lan_nics",
+    "listed_image",
     "location",
     "reference",
     "request",
@@ -237,6 +238,17 @@ def _loadbalancer(lb: LoadBalancer, d: int, v: View, entities: bool = True) -> D
 
 def _image(img: Image, d: int, v: View, entities: bool = True) -> Doc:
     return _head(img, v)[0]
+
+
+def listed_image(img: Image, d: int, v: View) -> Doc:
+    """An item of ``GET /images``: an image without a description shows ``""`` there, though
+    ``GET /images/{id}`` shows null (two v4 SDK suites check both on the same image)."""
+    if d < 0:
+        return reference(img, v)
+    doc = _head(img, v)[0]
+    if doc["properties"]["description"] is None:
+        doc["properties"]["description"] = ""
+    return doc
 
 
 # -- user management ----------------------------------------------------------------------------

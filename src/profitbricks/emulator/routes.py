@@ -46,10 +46,12 @@ from .rules.base import Call, Result
 __all__ = [
     "BASE_PATH",
     "OPERATION_KINDS",
+    "ROUTER",
     "ROUTES",
     "UNIMPLEMENTED",
     "Handler",
     "Match",
+    "Router",
     "match",
     "operation_kind",
 ]
@@ -77,6 +79,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": datacenter.get_datacenter,
             "PATCH": datacenter.update_datacenter,
+            "PUT": datacenter.replace_datacenter,
             "DELETE": datacenter.delete_datacenter,
         },
     ),
@@ -86,6 +89,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": server.get_server,
             "PATCH": server.update_server,
+            "PUT": server.replace_server,
             "DELETE": server.delete_server,
         },
     ),
@@ -106,7 +110,15 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
     (_SRV + "/stop", {"POST": server.stop_server}),
     (_SRV + "/reboot", {"POST": server.reboot_server}),
     (_SRV + "/nics", {"GET": nic.list_nics, "POST": nic.create_nic}),
-    (_NIC, {"GET": nic.get_nic, "PATCH": nic.update_nic, "DELETE": nic.delete_nic}),
+    (
+        _NIC,
+        {
+            "GET": nic.get_nic,
+            "PATCH": nic.update_nic,
+            "PUT": nic.replace_nic,
+            "DELETE": nic.delete_nic,
+        },
+    ),
     (
         _NIC + "/firewallrules",
         {"GET": firewall.list_firewall_rules, "POST": firewall.create_firewall_rule},
@@ -116,6 +128,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": firewall.get_firewall_rule,
             "PATCH": firewall.update_firewall_rule,
+            "PUT": firewall.replace_firewall_rule,
             "DELETE": firewall.delete_firewall_rule,
         },
     ),
@@ -125,6 +138,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": volume.get_volume,
             "PATCH": volume.update_volume,
+            "PUT": volume.replace_volume,
             "DELETE": volume.delete_volume,
         },
     ),
@@ -133,7 +147,12 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
     (_DC + "/lans", {"GET": lan.list_lans, "POST": lan.create_lan}),
     (
         _DC + "/lans/<lan_id>",
-        {"GET": lan.get_lan, "PATCH": lan.update_lan, "DELETE": lan.delete_lan},
+        {
+            "GET": lan.get_lan,
+            "PATCH": lan.update_lan,
+            "PUT": lan.replace_lan,
+            "DELETE": lan.delete_lan,
+        },
     ),
     (_DC + "/lans/<lan_id>/nics", {"GET": lan.list_lan_members}),
     (_DC + "/lans/<lan_id>/nics/<nic_id>", {"GET": lan.get_lan_member}),
@@ -146,6 +165,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": loadbalancer.get_loadbalancer,
             "PATCH": loadbalancer.update_loadbalancer,
+            "PUT": loadbalancer.replace_loadbalancer,
             "DELETE": loadbalancer.delete_loadbalancer,
         },
     ),
@@ -160,7 +180,12 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
     ("/images", {"GET": image.list_images}),
     (
         "/images/<image_id>",
-        {"GET": image.get_image, "PATCH": image.update_image, "DELETE": image.delete_image},
+        {
+            "GET": image.get_image,
+            "PATCH": image.update_image,
+            "PUT": image.replace_image,
+            "DELETE": image.delete_image,
+        },
     ),
     ("/snapshots", {"GET": snapshot.list_snapshots}),
     (
@@ -168,6 +193,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
         {
             "GET": snapshot.get_snapshot,
             "PATCH": snapshot.update_snapshot,
+            "PUT": snapshot.replace_snapshot,
             "DELETE": snapshot.delete_snapshot,
         },
     ),
@@ -217,17 +243,7 @@ ROUTES.insert(0, ("/", {"GET": _root}))
 #: Routes of the real v4 API (WIRE.md, OPERATIONS.md) that the emulator does not serve: they
 #: answer 501 with the API's error body rather than a 405 that would call them wrong. A route
 #: moves from here to :data:`ROUTES` when it is implemented (a test keeps the two apart).
-UNIMPLEMENTED: list[tuple[str, tuple[str, ...]]] = [
-    (_DC, ("PUT",)),
-    (_SRV, ("PUT",)),
-    (_DC + "/volumes/<volume_id>", ("PUT",)),
-    (_DC + "/lans/<lan_id>", ("PUT",)),
-    (_NIC, ("PUT",)),
-    (_NIC + "/firewallrules/<rule_id>", ("PUT",)),
-    (_DC + "/loadbalancers/<lb_id>", ("PUT",)),
-    ("/snapshots/<snapshot_id>", ("PUT",)),
-    ("/images/<image_id>", ("PUT",)),
-]
+UNIMPLEMENTED: list[tuple[str, tuple[str, ...]]] = []
 
 
 def operation_kind(handler: Handler) -> str:
@@ -248,67 +264,94 @@ def _kinds() -> dict[str, list[tuple[str, str]]]:
 #: Every operation kind (``noun.verb``) of the routing table and the (method, path) routes of it.
 OPERATION_KINDS: dict[str, list[tuple[str, str]]] = _kinds()
 
-# The tables of ROUTES themselves, so that replacing a rule in one (as tests do) takes effect.
-_HANDLERS: dict[str, dict[str, Handler]] = dict(ROUTES)
-_UNIMPLEMENTED: dict[str, frozenset[str]] = {path: frozenset(m) for path, m in UNIMPLEMENTED}
-_MAP = Map(
-    [
-        Rule(path, endpoint=path, methods=[*_HANDLERS.get(path, {}), *_UNIMPLEMENTED.get(path, ())])
-        for path in {**_HANDLERS, **_UNIMPLEMENTED}
-    ],
-    strict_slashes=False,
-    merge_slashes=False,
-)
-_ADAPTER = _MAP.bind("emulator.invalid", url_scheme="http")
-_KIND_OF: dict[tuple[str, str], str] = {
-    (path, method): kind for kind, routes in OPERATION_KINDS.items() for method, path in routes
-}
-
 Match = tuple[Handler, dict[str, str], str]
 
-# Clients poll the same few paths over and over; remembering their matches skips the matcher.
-_ROUTE_CACHE: dict[tuple[str, str], Match] = {}
+
+class Router:
+    """Matches a method and path against a routing table and its declared unimplemented routes.
+
+    ``routes`` is a table like :data:`ROUTES` (its method tables are used as they are, so
+    replacing a rule in one, as tests do, takes effect); ``unimplemented`` lists (path,
+    methods) of routes that answer 501.
+    """
+
+    def __init__(
+        self,
+        routes: list[tuple[str, dict[str, Handler]]],
+        unimplemented: list[tuple[str, tuple[str, ...]]],
+    ) -> None:
+        self._handlers: dict[str, dict[str, Handler]] = dict(routes)
+        declared = {path: frozenset(methods) for path, methods in unimplemented}
+        paths = {**self._handlers, **declared}
+        self._adapter = Map(
+            [
+                Rule(
+                    path,
+                    endpoint=path,
+                    methods=[*self._handlers.get(path, {}), *declared.get(path, ())],
+                )
+                for path in paths
+            ],
+            strict_slashes=False,
+            merge_slashes=False,
+        ).bind("emulator.invalid", url_scheme="http")
+        self._kind_of: dict[tuple[str, str], str] = {
+            (path, method): operation_kind(handler)
+            for path, table in routes
+            for method, handler in table.items()
+            if method not in ("GET", "HEAD")
+        }
+        # Clients poll the same few paths over and over; remembering matches skips the matcher.
+        self._cache: dict[tuple[str, str], Match] = {}
+
+    def match(self, method: str, path: str) -> Match:
+        """The rule, path arguments and operation kind (``""`` for a read) for ``method`` on
+        ``path`` (relative to :data:`BASE_PATH`).
+
+        Raises :class:`NotFound` for an unknown path, :class:`MethodNotAllowed` (with the
+        methods the path takes) for a method it does not take, and :class:`NotImplementedRoute`
+        for a route of the API that the emulator does not serve.
+        """
+        key = (method, path)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        try:
+            endpoint, args = self._adapter.match(path, method)
+        except RouteNotFound:
+            raise NotFound() from None
+        except RouteMethodNotAllowed as exc:
+            allowed = self._served(path, list(exc.valid_methods or ()))
+            raise MethodNotAllowed(method, allowed) from None
+        except RequestRedirect:
+            raise NotFound() from None
+        handler = self._handlers.get(endpoint, {}).get(method)
+        if handler is None:
+            raise NotImplementedRoute(method, endpoint)
+        kind = self._kind_of.get((endpoint, method), "")
+        matched = (handler, {str(k): str(v) for k, v in args.items()}, kind)
+        if len(self._cache) >= 4096:
+            self._cache.clear()
+        self._cache[key] = matched
+        return matched
+
+    def _served(self, path: str, methods: list[str]) -> list[str]:
+        # The methods the path's route takes, without those that would only answer 501.
+        served = []
+        for method in methods:
+            try:
+                endpoint, _ = self._adapter.match(path, method)
+            except (RouteNotFound, RouteMethodNotAllowed, RequestRedirect):
+                continue
+            if method in self._handlers.get(endpoint, {}) or method == "HEAD":
+                served.append(method)
+        return served
+
+
+#: The emulator's router over :data:`ROUTES` and :data:`UNIMPLEMENTED`.
+ROUTER = Router(ROUTES, UNIMPLEMENTED)
 
 
 def match(method: str, path: str) -> Match:
-    """The rule, path arguments and operation kind (``""`` for a read) for ``method`` on
-    ``path`` (relative to :data:`BASE_PATH`).
-
-    Raises :class:`NotFound` for an unknown path, :class:`MethodNotAllowed` (with the methods
-    the path takes) for a method it does not take, and :class:`NotImplementedRoute` for a
-    route of the API that the emulator does not serve.
-    """
-    key = (method, path)
-    found = _ROUTE_CACHE.get(key)
-    if found is not None:
-        return found
-    try:
-        endpoint, args = _ADAPTER.match(path, method)
-    except RouteNotFound:
-        raise NotFound() from None
-    except RouteMethodNotAllowed as exc:
-        raise MethodNotAllowed(method, _served(path, list(exc.valid_methods or ()))) from None
-    except RequestRedirect:
-        raise NotFound() from None
-    handler = _HANDLERS.get(endpoint, {}).get(method)
-    if handler is None:
-        raise NotImplementedRoute(method, endpoint)
-    kind = _KIND_OF.get((endpoint, method), "")
-    matched = (handler, {str(k): str(v) for k, v in args.items()}, kind)
-    if len(_ROUTE_CACHE) >= 4096:
-        _ROUTE_CACHE.clear()
-    _ROUTE_CACHE[key] = matched
-    return matched
-
-
-def _served(path: str, methods: list[str]) -> list[str]:
-    # The methods the path's route takes, without those that would only answer 501.
-    served = []
-    for method in methods:
-        try:
-            endpoint, _ = _ADAPTER.match(path, method)
-        except (RouteNotFound, RouteMethodNotAllowed, RequestRedirect):
-            continue
-        if method in _HANDLERS.get(endpoint, {}) or method == "HEAD":
-            served.append(method)
-    return served
+    """:meth:`Router.match` of :data:`ROUTER`."""
+    return ROUTER.match(method, path)

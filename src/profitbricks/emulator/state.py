@@ -125,6 +125,8 @@ class Nic(Resource):
     dc: Datacenter | None = None
     server: Server | None = None
     rules: dict[str, FirewallRule] = field(default_factory=dict)
+    #: while a load balancer balances it (and so has it in its own LAN): the LAN it returns to
+    home_lan: int | None = None
 
 
 @dataclass(eq=False, slots=True, repr=False)
@@ -148,6 +150,8 @@ class LoadBalancer(Resource):
 
     dc: Datacenter | None = None
     nics: list[Nic] = field(default_factory=list)
+    #: id of the LAN the load balancer puts the NICs it balances in (made with the first one)
+    lan_id: str | None = None
 
 
 @dataclass(eq=False, slots=True, repr=False)

@@ -23,6 +23,7 @@ from . import volume as volume_rules
 from .base import (
     Call,
     Result,
+    creates,
     find_datacenter,
     need_edit,
     need_privilege,
@@ -32,12 +33,15 @@ from .base import (
 from .contract import check
 from .plan import Plan, Spec
 from .validators import (
+    REQUIRED,
     Field,
     check_fields,
+    check_replacement,
     entity_items,
     enum,
     integer,
     patch_body,
+    put_body,
     split_body,
     string,
 )
@@ -48,6 +52,7 @@ __all__ = [
     "get_datacenter",
     "list_datacenters",
     "remove",
+    "replace_datacenter",
     "update_datacenter",
 ]
 
@@ -77,7 +82,7 @@ def _features(attr: str, value: Any, at: str) -> Any:
 
 
 FIELDS: dict[str, Field] = {
-    "name": Field("name", "rw", _name),
+    "name": Field("name", "rw", _name, REQUIRED),
     "description": Field("description", "rw", string),
     "location": Field("location", "c", enum(LOCATION_IDS)),
     "version": Field("version", "ro", integer),
@@ -97,6 +102,7 @@ def get_datacenter(call: Call, dc_id: str) -> Result:
     return Result(render.resource(find_datacenter(call, dc_id), call.depth, call.view))
 
 
+@creates
 def create_datacenter(call: Call) -> Result:
     """``POST /datacenters``: a data centre and everything its body nests, in one request."""
     need_privilege(call, "createDataCenter", "create data centers")
@@ -104,10 +110,11 @@ def create_datacenter(call: Call) -> Result:
     given, entities = split_body(body)
     at = "(root).properties"
     p = check_fields("datacenter", FIELDS, given, at)
-    if p.get("name") is None:
-        raise Invalid("name", "is required", at=at)
+    # The API names the missing location first (issue 8).
     if p.get("location") is None:
         raise Invalid("location", "is required", at=at)
+    if p.get("name") is None:
+        raise Invalid("name", "is required", at=at)
     location: str = p["location"]
     plan = Plan(location=location, dc=None)
     plan.demand.datacenters = 1
@@ -174,6 +181,18 @@ def update_datacenter(call: Call, dc_id: str) -> Result:
     p = check_fields("datacenter", FIELDS, given, at, current=dc.props)
     if "name" in p and p["name"] is None:
         raise Invalid("name", "cannot be removed", at=at)
+    return _change(call, dc, p)
+
+
+def replace_datacenter(call: Call, dc_id: str) -> Result:
+    """``PUT /datacenters/{dc}``: name (required) and description; the location is fixed."""
+    dc = find_datacenter(call, dc_id)
+    need_edit(call, dc)
+    given, at = put_body(call.payload())
+    return _change(call, dc, check_replacement("datacenter", FIELDS, given, at, current=dc.props))
+
+
+def _change(call: Call, dc: Datacenter, p: dict[str, Any]) -> Result:
     request = call.open_request()
     for name in ("name", "description"):
         if name in p:

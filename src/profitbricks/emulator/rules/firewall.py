@@ -15,16 +15,18 @@ from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import FirewallRule, Nic
-from .base import Call, Result, child, find_nic, listing, need_edit, touch_datacenter
+from .base import Call, Result, child, creates, find_nic, listing, need_edit, touch_datacenter
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
     Field,
     check_fields,
+    check_replacement,
     enum,
     integer,
     ipv4,
     mac,
     patch_body,
+    put_body,
     split_body,
     string,
 )
@@ -36,6 +38,7 @@ __all__ = [
     "get_firewall_rule",
     "list_firewall_rules",
     "prepare",
+    "replace_firewall_rule",
     "update_firewall_rule",
 ]
 
@@ -127,6 +130,7 @@ def get_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_id:
     return Result(render.resource(rule, call.depth, call.view))
 
 
+@creates
 def create_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     """``POST …/nics/{nic}/firewallrules``."""
     dc, _, nic = find_nic(call, dc_id, srv_id, nic_id)
@@ -141,6 +145,19 @@ def update_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_
     need_edit(call, dc)
     given, at = patch_body(call.payload())
     p = check_fields("firewall rule", FIELDS, given, at, current=rule.props)
+    return _change(call, dc, rule, p, at)
+
+
+def replace_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_id: str) -> Result:
+    """``PUT …/firewallrules/{fw}``: every property but ``protocol``; left out, null (any)."""
+    dc, _, rule = _find(call, dc_id, srv_id, nic_id, rule_id)
+    need_edit(call, dc)
+    given, at = put_body(call.payload())
+    p = check_replacement("firewall rule", FIELDS, given, at, current=rule.props)
+    return _change(call, dc, rule, p, at)
+
+
+def _change(call: Call, dc: Any, rule: FirewallRule, p: dict[str, Any], at: str) -> Result:
     merged = {**rule.props, **p}
     _consistent(merged, at)
     request = call.open_request()

@@ -17,7 +17,18 @@ from ..catalogue import HOT_PLUG_FLAGS, LOCATION_IDS, public_images
 from ..errors import Forbidden, Invalid
 from ..state import Image, State
 from .base import Call, Result, find_image, need_edit, visible
-from .validators import Field, boolean, check_fields, describe, enum, patch_body, string
+from .validators import (
+    REQUIRED,
+    Field,
+    boolean,
+    check_fields,
+    check_replacement,
+    describe,
+    enum,
+    patch_body,
+    put_body,
+    string,
+)
 
 __all__ = [
     "add_private_image",
@@ -25,6 +36,7 @@ __all__ = [
     "get_image",
     "list_images",
     "load_catalogue",
+    "replace_image",
     "update_image",
 ]
 
@@ -32,12 +44,12 @@ LICENCE_TYPES = ("LINUX", "WINDOWS", "WINDOWS2016", "OTHER", "UNKNOWN")
 IMAGE_TYPES = ("HDD", "CDROM")
 
 FIELDS: dict[str, Field] = {
-    "name": Field("name", "rw", string),
+    "name": Field("name", "rw", string, REQUIRED),
     "description": Field("description", "rw", string),
     "location": Field("location", "ro", string),
     "size": Field("size", "ro", lambda a, v, at: v),
-    **{flag: Field(flag, "rw", boolean) for flag in HOT_PLUG_FLAGS},
-    "licenceType": Field("licenceType", "rw", enum(LICENCE_TYPES)),
+    **{flag: Field(flag, "rw", boolean, False) for flag in HOT_PLUG_FLAGS},
+    "licenceType": Field("licenceType", "rw", enum(LICENCE_TYPES), "UNKNOWN"),
     "imageType": Field("imageType", "ro", string),
     "public": Field("public", "ro", boolean),
     "imageAliases": Field("imageAliases", "ro", lambda a, v, at: v),
@@ -168,7 +180,9 @@ def list_images(call: Call) -> Result:
     images: list[Image] = list(call.state.public_images.values())
     images.extend(i for i in call.contract.images.values() if visible(call, i))
     href = call.view.base + "/images"
-    return Result(render.collection("images", href, images, call.depth, call.view))
+    return Result(
+        render.collection("images", href, images, call.depth, call.view, render.listed_image)
+    )
 
 
 def get_image(call: Call, image_id: str) -> Result:
@@ -189,6 +203,19 @@ def update_image(call: Call, image_id: str) -> Result:
     image = _private(call, image_id)
     given, at = patch_body(call.payload())
     p = check_fields("image", FIELDS, given, at, current=image.props)
+    return _change(call, image, p)
+
+
+def replace_image(call: Call, image_id: str) -> Result:
+    """``PUT /images/{id}`` (private images only): name (required), description, licence
+    type and hot-plug flags; left out, null, ``UNKNOWN`` and false (an upload's defaults)."""
+    image = _private(call, image_id)
+    given, at = put_body(call.payload())
+    p = check_replacement("image", FIELDS, given, at, current=image.props)
+    return _change(call, image, p)
+
+
+def _change(call: Call, image: Image, p: dict[str, Any]) -> Result:
     request = call.open_request()
     for name, value in p.items():
         if FIELDS[name].access == "rw" and (value is not None or name in ("name", "description")):

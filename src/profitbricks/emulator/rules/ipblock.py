@@ -13,7 +13,7 @@ from .. import render
 from ..catalogue import LOCATION_IDS
 from ..errors import Invalid
 from ..state import IpBlock, State
-from .base import Call, Result, find_ipblock, need_edit, need_privilege, visible_listing
+from .base import Call, Result, creates, find_ipblock, need_edit, need_privilege, visible_listing
 from .contract import Demand, check
 from .validators import Field, check_fields, enum, integer, split_body, string
 
@@ -71,6 +71,7 @@ def get_ipblock(call: Call, ipblock_id: str) -> Result:
     return Result(render.resource(find_ipblock(call, ipblock_id), call.depth, call.view))
 
 
+@creates
 def create_ipblock(call: Call) -> Result:
     """``POST /ipblocks``: reserve ``size`` addresses in ``location``."""
     need_privilege(call, "reserveIp", "reserve IP blocks")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import render
-from ..errors import Invalid
+from ..errors import Conflict, Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, Lan
@@ -19,6 +19,7 @@ from .base import (
     LAN_NICS,
     Call,
     Result,
+    creates,
     find_datacenter,
     find_lan,
     listing,
@@ -28,7 +29,17 @@ from .base import (
     touch_datacenter,
 )
 from .plan import Plan, Spec, create_in_datacenter
-from .validators import Field, boolean, check_fields, entity_items, patch_body, split_body, string
+from .validators import (
+    Field,
+    boolean,
+    check_fields,
+    check_replacement,
+    entity_items,
+    patch_body,
+    put_body,
+    split_body,
+    string,
+)
 
 __all__ = [
     "build",
@@ -39,7 +50,10 @@ __all__ = [
     "get_lan_member",
     "list_lan_members",
     "list_lans",
+    "new_lan",
     "prepare",
+    "replace_lan",
+    "reserve_number",
     "update_lan",
 ]
 
@@ -64,8 +78,8 @@ def _failover(attr: str, value: Any, at: str) -> list[dict[str, str]] | None:
 
 FIELDS: dict[str, Field] = {
     "name": Field("name", "rw", string),
-    "public": Field("public", "rw", boolean),
-    "ipFailover": Field("ipFailover", "rw", _failover),
+    "public": Field("public", "rw", boolean, False),
+    "ipFailover": Field("ipFailover", "rw", _failover, []),
 }
 
 
@@ -93,15 +107,23 @@ def _next_id(dc: Datacenter, plan: Plan | None = None) -> int:
     return max(used, default=0) + 1
 
 
+def reserve_number(plan: Plan) -> int:
+    """The id of a LAN the body of ``plan`` creates: the highest in use or reserved + 1."""
+    number = max(plan.lan_ids, default=0) + 1
+    if plan.dc is not None:
+        number = max(number, _next_id(plan.dc))
+    plan.lan_ids.add(number)
+    return number
+
+
 def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
     """Validate a LAN create body; reserves the next LAN id in ``plan``."""
     given, entities = split_body(body, root)
     at = root + ".properties"
     p = check_fields("lan", FIELDS, given, at)
-    number = max(plan.lan_ids, default=0) + 1
-    if plan.dc is not None:
-        number = max(number, _next_id(plan.dc))
-    plan.lan_ids.add(number)
+    number = reserve_number(plan)
+    if p.get("public"):
+        plan.public_lans.add(number)
     moved: list[Spec | str] = []
     items = entity_items(entities, ("nics",), root)
     for index, item in enumerate(items.get("nics", [])):
@@ -116,7 +138,8 @@ def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
     return Spec(p, children={"nics": moved} if "nics" in items else {}, extra={"number": number})
 
 
-def _new_lan(call: Call, dc: Datacenter, number: int, props: dict[str, Any]) -> Lan:
+def new_lan(call: Call, dc: Datacenter, number: int, props: dict[str, Any]) -> Lan:
+    """Add LAN ``number`` with ``props`` to ``dc`` (no request, no checks) and return it."""
     lan_id = str(number)
     lan = Lan(
         id=lan_id,
@@ -133,11 +156,17 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
     """Create the LAN of ``spec`` (moving the NICs it lists into it)."""
     p = spec.props
     number: int = spec.extra["number"]
-    lan = _new_lan(
+    # The API applies the default at once: the echo shows public false, not null (issue 8).
+    public = p.get("public")
+    lan = new_lan(
         call,
         dc,
         number,
-        {"name": p.get("name"), "public": p.get("public"), "ipFailover": []},
+        {
+            "name": p.get("name"),
+            "public": FIELDS["public"].default if public is None else public,
+            "ipFailover": [],
+        },
     )
     call.log.target(request, lan)
     node = EchoNode(lan)
@@ -151,12 +180,6 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
                 moved.append(EchoNode(nic, created=False))
     if "nics" in spec.children:
         node.children["nics"] = moved
-
-    def provision() -> None:
-        if lan.props["public"] is None:
-            lan.props["public"] = False
-
-    call.log.on_done(request, provision)
     return node
 
 
@@ -164,7 +187,7 @@ def ensure_lan(call: Call, dc: Datacenter, number: int, request: Request) -> Lan
     """The LAN ``number`` of ``dc``, created (private) as part of ``request`` if missing."""
     lan = dc.lans.get(str(number))
     if lan is None:
-        lan = _new_lan(call, dc, number, {"name": None, "public": False, "ipFailover": []})
+        lan = new_lan(call, dc, number, {"name": None, "public": False, "ipFailover": []})
         call.log.target(request, lan)
     return lan
 
@@ -194,6 +217,7 @@ def get_lan_member(call: Call, dc_id: str, lan_id: str, nic_id: str) -> Result:
     return Result(render.resource(nic, call.depth, call.view))
 
 
+@creates
 def create_lan(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/lans``."""
     dc = find_datacenter(call, dc_id)
@@ -206,6 +230,20 @@ def update_lan(call: Call, dc_id: str, lan_id: str) -> Result:
     need_edit(call, dc)
     given, at = patch_body(call.payload())
     p = check_fields("lan", FIELDS, given, at, current=lan.props)
+    return _change(call, dc, lan, p, at)
+
+
+def replace_lan(call: Call, dc_id: str, lan_id: str) -> Result:
+    """``PUT /datacenters/{dc}/lans/{lan}``: name, public (default false), ipFailover
+    (default none)."""
+    dc, lan = find_lan(call, dc_id, lan_id)
+    need_edit(call, dc)
+    given, at = put_body(call.payload())
+    p = check_replacement("lan", FIELDS, given, at, current=lan.props)
+    return _change(call, dc, lan, p, at)
+
+
+def _change(call: Call, dc: Datacenter, lan: Lan, p: dict[str, Any], at: str) -> Result:
     if p.get("ipFailover"):
         _check_failover(call, dc, int(lan.id), p["ipFailover"], at)
     if "public" in p and p["public"] is None:
@@ -220,9 +258,16 @@ def update_lan(call: Call, dc_id: str, lan_id: str) -> Result:
 
 
 def delete_lan(call: Call, dc_id: str, lan_id: str) -> Result:
-    """``DELETE /datacenters/{dc}/lans/{lan}``."""
+    """``DELETE /datacenters/{dc}/lans/{lan}``; not the LAN of a load balancer (it goes with
+    the load balancer)."""
     dc, lan = find_lan(call, dc_id, lan_id)
     need_edit(call, dc)
+    for lb in dc.loadbalancers.values():
+        if lb.lan_id == lan.id:
+            raise Conflict(
+                f"LAN {lan.id} is the LAN of load balancer {lb.id}, which balances its NICs "
+                "there; it is removed with the load balancer"
+            )
     request = call.open_request()
     call.log.target(request, lan)
     touch_datacenter(call, request, dc)

@@ -2,8 +2,15 @@
 
 ``name``, ``ip`` and ``dhcp`` are optional (a load balancer created with no properties is
 accepted, WIRE.md section 9.4); ``ip`` is IPv4, private or of an IP block of the data centre's
-location that the caller may see (as a NIC's). Once provisioned with ``dhcp`` a load balancer
-has an IP, and every balanced NIC carries that IP too.
+location that the caller may see. A load balancer gets its IP once it balances a NIC (until
+then ``ip`` is null, unless one was given), and every balanced NIC carries that IP too.
+
+A load balancer puts the NICs it balances in a LAN of its own (the real API shows a NIC of
+LAN 1 in LAN 2 once a new load balancer balances it): the first NIC it balances makes that LAN
+(the next free LAN id, private); a NIC balanced is in it, as its server, the LAN listings and
+the balancer show alike; a NIC removed from the balancer goes back to the LAN it came from.
+A NIC is balanced by one load balancer at a time. Deleting the load balancer sends its NICs
+back and removes its LAN if nothing else is in it.
 """
 
 from __future__ import annotations
@@ -15,12 +22,14 @@ from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
 from ..state import Datacenter, LoadBalancer, Nic
+from . import lan as lan_rules
 from .base import (
     BALANCED_NIC,
     BALANCED_NICS,
     LOADBALANCER_IP,
     Call,
     Result,
+    creates,
     find_datacenter,
     find_loadbalancer,
     listing,
@@ -36,10 +45,12 @@ from .validators import (
     Field,
     boolean,
     check_fields,
+    check_replacement,
     entity_items,
     id_body,
     ipv4,
     patch_body,
+    put_body,
     split_body,
     string,
 )
@@ -55,13 +66,14 @@ __all__ = [
     "list_loadbalancers",
     "prepare",
     "remove_balanced_nic",
+    "replace_loadbalancer",
     "update_loadbalancer",
 ]
 
 FIELDS: dict[str, Field] = {
     "name": Field("name", "rw", string),
     "ip": Field("ip", "rw", ipv4),
-    "dhcp": Field("dhcp", "rw", boolean),
+    "dhcp": Field("dhcp", "rw", boolean, True),
 }
 
 
@@ -79,11 +91,66 @@ def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
         nic = resolve_nic(call, BALANCED_NICS, plan.dc, item.get("id"), where)
         if nic in nics:
             raise Invalid("id", f"lists NIC {nic.id} twice", at=where)
+        _not_balanced_elsewhere(nic, None, where)
         nics.append(nic)
     children: dict[str, list[Spec | str]] = {}
     if "balancednics" in items:
         children["balancednics"] = [nic.id for nic in nics]
-    return Spec(p, children=children, extra={"balancednics": nics})
+    extra: dict[str, Any] = {"balancednics": nics, "lan": None}
+    if nics:
+        extra["lan"] = lan_rules.reserve_number(plan)
+    return Spec(p, children=children, extra=extra)
+
+
+def _balancer_of(nic: Nic) -> LoadBalancer | None:
+    dc = nic.dc
+    if dc is not None:
+        for lb in dc.loadbalancers.values():
+            if nic in lb.nics:
+                return lb
+    return None
+
+
+def _not_balanced_elsewhere(nic: Nic, lb: LoadBalancer | None, at: str) -> None:
+    other = _balancer_of(nic)
+    if other is not None and other is not lb:
+        raise Invalid(
+            "id",
+            f"names NIC {nic.id}, which load balancer {other.id} balances already "
+            "(a NIC is balanced by one load balancer at a time)",
+            at=at,
+        )
+
+
+def _balance(
+    call: Call, dc: Datacenter, lb: LoadBalancer, nic: Nic, number: int | None = None
+) -> None:
+    """Balance ``nic`` now: it moves into the load balancer's LAN (made if needed)."""
+    if lb.lan_id is None or lb.lan_id not in dc.lans:
+        lan = lan_rules.new_lan(
+            call,
+            dc,
+            number or lan_rules.reserve_number(Plan.for_datacenter(dc)),
+            {"name": None, "public": False, "ipFailover": []},
+        )
+        lb.lan_id = lan.id
+    lb.nics = [*lb.nics, nic]
+    if nic.home_lan is None:
+        nic.home_lan = nic.props["lan"]
+    nic.props["lan"] = int(lb.lan_id)
+
+
+def _release(lb: LoadBalancer, nic: Nic) -> None:
+    """``nic`` is no longer balanced: back to its own LAN, without the balancer's IP."""
+    lb.nics = [n for n in lb.nics if n is not nic]
+    if nic.gone:
+        return
+    if nic.home_lan is not None:
+        nic.props["lan"] = nic.home_lan
+        nic.home_lan = None
+    ip = lb.props["ip"]
+    if ip and ip in (nic.props["ips"] or []):
+        nic.props["ips"] = [x for x in nic.props["ips"] if x != ip]
 
 
 def _give_ip(nic: Nic, ip: str | None) -> None:
@@ -99,7 +166,8 @@ def _provision(call: Call, dc: Datacenter, lb: LoadBalancer) -> None:
     props = lb.props
     if props["dhcp"] is None:
         props["dhcp"] = True
-    if props["ip"] is None:
+    # Without a NIC to balance a load balancer has no address yet (issue 8).
+    if props["ip"] is None and lb.nics:
         props["ip"] = allocate_public(call.state, str(dc.props["location"]), 1)[0]
     for nic in lb.nics:
         _give_ip(nic, props["ip"])
@@ -119,7 +187,11 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
     call.log.target(request, lb)
     node = EchoNode(lb)
     if "balancednics" in spec.children:
-        lb.nics = list(spec.extra["balancednics"])
+        for nic in spec.extra["balancednics"]:
+            _balance(call, dc, lb, nic, spec.extra["lan"])
+            call.log.target(request, nic, listed=False)
+        if lb.lan_id is not None:
+            call.log.target(request, dc.lans[lb.lan_id], listed=False)
         node.children["balancednics"] = [EchoNode(nic, created=False) for nic in lb.nics]
     call.log.on_done(request, lambda: _provision(call, dc, lb))
     return node
@@ -137,6 +209,7 @@ def get_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     return Result(render.resource(lb, call.depth, call.view))
 
 
+@creates
 def create_loadbalancer(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/loadbalancers``."""
     dc = find_datacenter(call, dc_id)
@@ -149,6 +222,21 @@ def update_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     need_edit(call, dc)
     given, at = patch_body(call.payload())
     p = check_fields("loadbalancer", FIELDS, given, at, current=lb.props)
+    return _change(call, dc, lb, p, at)
+
+
+def replace_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
+    """``PUT /datacenters/{dc}/loadbalancers/{lb}``: name, ip, dhcp; left out, ``ip`` is null
+    (a new one is assigned when provisioned if the load balancer balances NICs) and ``dhcp``
+    true."""
+    dc, lb = find_loadbalancer(call, dc_id, lb_id)
+    need_edit(call, dc)
+    given, at = put_body(call.payload())
+    p = check_replacement("loadbalancer", FIELDS, given, at, current=lb.props)
+    return _change(call, dc, lb, p, at)
+
+
+def _change(call: Call, dc: Datacenter, lb: LoadBalancer, p: dict[str, Any], at: str) -> Result:
     if p.get("ip") is not None:
         location = str(dc.props["location"])
         resolve_ips(call, LOADBALANCER_IP, location, (p["ip"],), at, held=(lb.props["ip"],))
@@ -175,8 +263,15 @@ def delete_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     touch_datacenter(call, request, dc)
 
     def remove() -> None:
-        if dc.loadbalancers.pop(lb.id, None) is not None:
-            lb.gone = True
+        if dc.loadbalancers.pop(lb.id, None) is None:
+            return
+        for nic in list(lb.nics):
+            _release(lb, nic)
+        lb.gone = True
+        lan = dc.lans.get(lb.lan_id or "")
+        if lan is not None and not render.lan_nics(lan):
+            del dc.lans[lan.id]
+            lan.gone = True
 
     call.log.on_done(request, remove)
     return Result(None, request)
@@ -200,16 +295,28 @@ def add_balanced_nic(call: Call, dc_id: str, lb_id: str) -> Result:
     need_edit(call, dc)
     nic_id = id_body(call.payload())
     nic = resolve_nic(call, BALANCED_NIC, dc, nic_id, "(root)")
-    if nic in lb.nics:
-        raise Invalid("id", f"NIC {nic_id} is already balanced by this load balancer", at="(root)")
+    _not_balanced_elsewhere(nic, lb, "(root)")
     request = call.open_request()
     call.log.target(request, nic)
     # The NIC as it is now, BUSY like every 202 echo (WIRE.md 5.2, 7).
     doc = render.resource(nic, 0, call.view)
-    lb.nics = [*lb.nics, nic]
+    # Balancing a NIC the load balancer balances already is accepted like any request
+    # (WIRE.md 12); if a removal of it is still queued, it is balanced again after that.
+    if nic not in lb.nics:
+        _balance(call, dc, lb, nic)
     call.log.target(request, lb, listed=False)
+    if lb.lan_id is not None:
+        call.log.target(request, dc.lans[lb.lan_id], listed=False)
     touch_datacenter(call, request, dc)
-    call.log.on_done(request, lambda: _give_ip(nic, lb.props["ip"]))
+
+    def provision() -> None:
+        if nic.gone or lb.gone:
+            return
+        if nic not in lb.nics:
+            _balance(call, dc, lb, nic)
+        _provision(call, dc, lb)
+
+    call.log.on_done(request, provision)
     return Result(doc, request)
 
 
@@ -224,10 +331,8 @@ def remove_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Resu
     touch_datacenter(call, request, dc)
 
     def remove() -> None:
-        lb.nics = [n for n in lb.nics if n is not nic]
-        ip = lb.props["ip"]
-        if ip and not nic.gone and ip in (nic.props["ips"] or []):
-            nic.props["ips"] = [x for x in nic.props["ips"] if x != ip]
+        if nic in lb.nics:
+            _release(lb, nic)
 
     call.log.on_done(request, remove)
     return Result(None, request)

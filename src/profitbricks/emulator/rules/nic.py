@@ -1,10 +1,12 @@
 """NICs (``/datacenters/{dc}/servers/{srv}/nics``).
 
 Rules (WIRE.md sections 8.4 and 10): ``lan`` is required, an integer >= 1 (numeric strings are
-accepted) and a LAN that does not exist yet is created; ``ips`` are IPv4 addresses, private
-ones (10/8, 172.16/12, 192.168/16), addresses of IP blocks in the data centre's location that
-the caller may see, or addresses the NIC already has. Once provisioned a NIC has a MAC
-(``02:01:…``), at least one IP, and ``dhcp``, ``nat``, ``firewallActive`` set.
+accepted) and a LAN that does not exist yet is created; ``ips`` are IPv4 addresses. On a
+private LAN any address will do (the API accepted 127.0.0.1 there); on a public LAN only
+addresses of IP blocks in the data centre's location that the caller may see, or addresses the
+NIC already has. A NIC created without IPs shows ``ips: []``; once provisioned it has a MAC
+(``02:01:…``), at least one IP, and ``dhcp``, ``nat``, ``firewallActive`` set. While a load
+balancer balances a NIC, the NIC is in the balancer's LAN and its LAN cannot be changed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .base import (
     NIC_IPS,
     Call,
     Result,
+    creates,
     find_nic,
     find_server,
     listing,
@@ -33,14 +36,17 @@ from .base import (
 from .ipblock import allocate_public
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
+    REQUIRED,
     Field,
     boolean,
     check_fields,
+    check_replacement,
     entity_items,
     integer,
     ipv4_list,
     mac,
     patch_body,
+    put_body,
     split_body,
     string,
 )
@@ -53,6 +59,7 @@ __all__ = [
     "list_nics",
     "prepare",
     "remove",
+    "replace_nic",
     "update_nic",
 ]
 
@@ -64,11 +71,12 @@ def _lan(attr: str, value: Any, at: str) -> int | None:
 FIELDS: dict[str, Field] = {
     "name": Field("name", "rw", string),
     "mac": Field("mac", "ro", mac),
-    "ips": Field("ips", "rw", ipv4_list),
-    "dhcp": Field("dhcp", "rw", boolean),
-    "lan": Field("lan", "rw", _lan),
-    "firewallActive": Field("firewallActive", "rw", boolean),
-    "nat": Field("nat", "rw", boolean),
+    # Left out of a PUT: no address given, so one is assigned again when provisioned.
+    "ips": Field("ips", "rw", ipv4_list, []),
+    "dhcp": Field("dhcp", "rw", boolean, True),
+    "lan": Field("lan", "rw", _lan, REQUIRED),
+    "firewallActive": Field("firewallActive", "rw", boolean, False),
+    "nat": Field("nat", "rw", boolean, False),
 }
 
 
@@ -79,7 +87,8 @@ def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
     p = check_fields("nic", FIELDS, given, at)
     if p.get("lan") is None:
         raise Invalid("lan", "is required", at=at)
-    resolve_ips(call, NIC_IPS, plan.location, p.get("ips") or (), at)
+    if p["lan"] in plan.public_lans:
+        resolve_ips(call, NIC_IPS, plan.location, p.get("ips") or (), at, private=False)
     plan.lan_ids.add(p["lan"])
     children: dict[str, list[Spec | str]] = {}
     items = entity_items(entities, ("firewallrules",), root)
@@ -123,6 +132,10 @@ def _provision(state: State, dc: Datacenter, nic: Nic) -> None:
             props["ips"] = allocate_public(state, str(dc.props["location"]), 1)
         else:
             props["ips"] = [private_ip(state, dc, props["lan"])]
+    for lb in dc.loadbalancers.values():
+        ip = lb.props["ip"]
+        if nic in lb.nics and ip and ip not in props["ips"]:
+            props["ips"] = [*props["ips"], ip]
 
 
 def build(call: Call, dc: Datacenter, server: Server, spec: Spec, request: Request) -> EchoNode:
@@ -136,7 +149,7 @@ def build(call: Call, dc: Datacenter, server: Server, spec: Spec, request: Reque
         props={
             "name": p.get("name"),
             "mac": None,
-            "ips": p.get("ips"),
+            "ips": list(p.get("ips") or ()),
             "dhcp": p.get("dhcp"),
             "lan": p["lan"],
             "firewallActive": p.get("firewallActive"),
@@ -186,6 +199,7 @@ def get_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     return Result(render.resource(nic, call.depth, call.view))
 
 
+@creates
 def create_nic(call: Call, dc_id: str, srv_id: str) -> Result:
     """``POST /datacenters/{dc}/servers/{srv}/nics``."""
     dc, server = find_server(call, dc_id, srv_id)
@@ -202,8 +216,33 @@ def update_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     p = check_fields("nic", FIELDS, given, at, current=nic.props)
     if "lan" in p and p["lan"] is None:
         raise Invalid("lan", "cannot be removed", at=at)
-    location = str(dc.props["location"])
-    resolve_ips(call, NIC_IPS, location, p.get("ips") or (), at, held=nic.props["ips"] or ())
+    return _change(call, dc, nic, p, at)
+
+
+def replace_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
+    """``PUT …/nics/{nic}``: every writable property (``lan`` required); left out, ``ips`` is
+    empty until an address is assigned, ``dhcp`` true, ``nat`` and ``firewallActive`` false."""
+    dc, _, nic = find_nic(call, dc_id, srv_id, nic_id)
+    need_edit(call, dc)
+    given, at = put_body(call.payload())
+    p = check_replacement("nic", FIELDS, given, at, current=nic.props)
+    return _change(call, dc, nic, p, at)
+
+
+def _change(call: Call, dc: Datacenter, nic: Nic, p: dict[str, Any], at: str) -> Result:
+    number = p.get("lan", nic.props["lan"])
+    if number != nic.props["lan"] and nic.home_lan is not None:
+        raise Invalid(
+            "lan",
+            f"cannot be changed while a load balancer balances the NIC (it is in the load "
+            f"balancer's LAN {nic.props['lan']}); remove it from the load balancer first",
+            at=at,
+        )
+    lan = dc.lans.get(str(number))
+    if lan is not None and lan.props["public"]:
+        location = str(dc.props["location"])
+        held = nic.props["ips"] or ()
+        resolve_ips(call, NIC_IPS, location, p.get("ips") or (), at, held=held, private=False)
     request = call.open_request()
     if "lan" in p:
         lan_rules.ensure_lan(call, dc, p["lan"], request)

@@ -43,6 +43,8 @@ class Plan:
     dc: Datacenter | None
     demand: Demand = field(default_factory=Demand)
     lan_ids: set[int] = field(default_factory=set)
+    #: the LANs that are (or the body makes) public: their NICs need reserved addresses
+    public_lans: set[int] = field(default_factory=set)
     claimed_volumes: set[str] = field(default_factory=set)
     claimed_nics: set[str] = field(default_factory=set)
 
@@ -52,6 +54,7 @@ class Plan:
             location=str(dc.props["location"]),
             dc=dc,
             lan_ids={int(lan_id) for lan_id in dc.lans},
+            public_lans={int(lan.id) for lan in dc.lans.values() if lan.props["public"]},
         )
 
 

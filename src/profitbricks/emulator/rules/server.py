@@ -28,6 +28,7 @@ from .base import (
     BodyRef,
     Call,
     Result,
+    creates,
     find_datacenter,
     find_server,
     listing,
@@ -40,13 +41,16 @@ from .base import (
 from .contract import Demand, check
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
+    REQUIRED,
     Field,
     check_fields,
+    check_replacement,
     entity_items,
     enum,
     id_body,
     integer,
     patch_body,
+    put_body,
     ref_id,
     split_body,
     string,
@@ -68,6 +72,7 @@ __all__ = [
     "list_servers",
     "prepare",
     "reboot_server",
+    "replace_server",
     "start_server",
     "stop_server",
     "update_server",
@@ -87,13 +92,13 @@ def _ram(attr: str, value: Any, at: str) -> int | None:
 
 FIELDS: dict[str, Field] = {
     "name": Field("name", "rw", string),
-    "cores": Field("cores", "rw", _cores),
-    "ram": Field("ram", "rw", _ram),
-    "availabilityZone": Field("availabilityZone", "rw", enum(("AUTO", "ZONE_1", "ZONE_2"))),
+    "cores": Field("cores", "rw", _cores, REQUIRED),
+    "ram": Field("ram", "rw", _ram, REQUIRED),
+    "availabilityZone": Field("availabilityZone", "rw", enum(("AUTO", "ZONE_1", "ZONE_2")), "AUTO"),
     "vmState": Field("vmState", "ro", string),
     "bootCdrom": Field("bootCdrom", "rw", ref_id),
     "bootVolume": Field("bootVolume", "rw", ref_id),
-    "cpuFamily": Field("cpuFamily", "rw", enum(("AMD_OPTERON", "INTEL_XEON"))),
+    "cpuFamily": Field("cpuFamily", "rw", enum(("AMD_OPTERON", "INTEL_XEON")), "AMD_OPTERON"),
 }
 
 # libcloud sends allowReboot with a cpuFamily change; the API accepted it.
@@ -291,6 +296,7 @@ def get_server(call: Call, dc_id: str, srv_id: str) -> Result:
     return Result(render.resource(server, call.depth, call.view))
 
 
+@creates
 def create_server(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/servers``: one request for the server and what it carries."""
     dc = find_datacenter(call, dc_id)
@@ -302,11 +308,25 @@ def update_server(call: Call, dc_id: str, srv_id: str) -> Result:
     dc, server = find_server(call, dc_id, srv_id)
     need_edit(call, dc)
     given, at = patch_body(call.payload())
-    current = dict(server.props)
-    p = check_fields("server", FIELDS, given, at, current=current, ignore=_IGNORED)
+    p = check_fields("server", FIELDS, given, at, current=server.props, ignore=_IGNORED)
     for name in ("cores", "ram"):
         if name in p and p[name] is None:
             raise Invalid(name, "cannot be removed", at=at)
+    return _change(call, dc, server, p, at)
+
+
+def replace_server(call: Call, dc_id: str, srv_id: str) -> Result:
+    """``PUT /datacenters/{dc}/servers/{srv}``: every writable property; those left out take
+    their defaults (no boot device, zone AUTO, CPU family AMD_OPTERON)."""
+    dc, server = find_server(call, dc_id, srv_id)
+    need_edit(call, dc)
+    given, at = put_body(call.payload())
+    p = check_replacement("server", FIELDS, given, at, current=server.props, ignore=_IGNORED)
+    return _change(call, dc, server, p, at)
+
+
+def _change(call: Call, dc: Datacenter, server: Server, p: dict[str, Any], at: str) -> Result:
+    current = dict(server.props)
     _check_size(call, p, at)
     demand = Demand(
         cores=max(0, p.get("cores", current["cores"]) - current["cores"]),
@@ -333,7 +353,7 @@ def update_server(call: Call, dc_id: str, srv_id: str) -> Result:
     for name in ("name", "cores", "ram", "availabilityZone", "cpuFamily"):
         if name in p and (p[name] is not None or name == "name"):
             server.props[name] = p[name]
-    if "bootVolume" in given:
+    if "bootVolume" in p:
         if boot_volume is None:
             server.boot_volume = None
         else:
@@ -341,7 +361,7 @@ def update_server(call: Call, dc_id: str, srv_id: str) -> Result:
                 volume_rules.attach(call, server, boot_volume, request)
             server.boot_volume = boot_volume
             server.boot_cdrom = None
-    if "bootCdrom" in given:
+    if "bootCdrom" in p:
         if boot_cdrom is None:
             server.boot_cdrom = None
         else:
@@ -417,15 +437,22 @@ def attach_volume(call: Call, dc_id: str, srv_id: str) -> Result:
     need_edit(call, dc)
     volume_id = id_body(call.payload())
     volume = resolve_volume(call, ATTACHED_VOLUME, dc, volume_id, "(root)")
-    if volume.server is server:
-        raise Invalid("id", f"volume {volume_id} is already attached to this server", at="(root)")
-    if volume.server is not None:
+    if volume.server is not None and volume.server is not server:
         raise Invalid("id", f"volume {volume_id} is attached to another server", at="(root)")
     request = call.open_request()
     call.log.target(request, volume)
     # The volume as it is now: BUSY like every 202 echo, bus still null (WIRE.md 5.2, 7).
     doc = render.resource(volume, 0, call.view)
-    volume_rules.attach(call, server, volume, request)
+    if volume.server is None:
+        volume_rules.attach(call, server, volume, request)
+    else:
+        # Attaching what is attached already is accepted like any request (WIRE.md 12); if a
+        # detach of it is still queued, the volume is attached again after that.
+        def reattach() -> None:
+            if volume.server is None and not volume.gone and not server.gone:
+                volume_rules.connect(server, volume)
+
+        call.log.on_done(request, reattach)
     call.log.target(request, server, listed=False)
     touch_datacenter(call, request, dc)
     return Result(doc, request)
@@ -470,14 +497,20 @@ def attach_cdrom(call: Call, dc_id: str, srv_id: str) -> Result:
     need_edit(call, dc)
     image_id = id_body(call.payload())
     image = _cdrom(call, str(dc.props["location"]), image_id, ATTACHED_CDROM, "(root)")
-    if image in server.cdroms:
-        raise Invalid("id", f"CD-ROM {image_id} is already attached to this server", at="(root)")
     request = call.open_request()
     doc = render.resource(image, 0, call.view)
     # Every 202 reply shows its resource BUSY; the shared public image itself stays AVAILABLE
     # for everybody else, so only this reply says so.
     doc["metadata"] = {**doc["metadata"], "state": "BUSY"}
+    # A CD-ROM attached already is accepted like any request (WIRE.md 12); if a detach of it
+    # is still queued, it is attached again after that.
     _attach_cdrom_now(call, server, image, request)
+
+    def reattach() -> None:
+        if not server.gone and not image.gone and image not in server.cdroms:
+            server.cdroms = [*server.cdroms, image]
+
+    call.log.on_done(request, reattach)
     call.log.target(request, server)
     touch_datacenter(call, request, dc)
     return Result(doc, request)

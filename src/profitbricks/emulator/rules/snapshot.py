@@ -27,13 +27,24 @@ from .base import (
     touch_datacenter,
     visible_listing,
 )
-from .validators import Field, boolean, check_fields, enum, integer, patch_body, string
+from .validators import (
+    Field,
+    boolean,
+    check_fields,
+    check_replacement,
+    enum,
+    integer,
+    patch_body,
+    put_body,
+    string,
+)
 
 __all__ = [
     "create_snapshot",
     "delete_snapshot",
     "get_snapshot",
     "list_snapshots",
+    "replace_snapshot",
     "restore_snapshot",
     "update_snapshot",
 ]
@@ -43,8 +54,11 @@ FIELDS: dict[str, Field] = {
     "description": Field("description", "rw", string),
     "location": Field("location", "ro", string),
     "size": Field("size", "ro", integer),
-    **{flag: Field(flag, "rw", boolean) for flag in HOT_PLUG_FLAGS},
-    "licenceType": Field("licenceType", "rw", enum(("LINUX", "WINDOWS", "WINDOWS2016", "OTHER"))),
+    **{flag: Field(flag, "rw", boolean, False) for flag in HOT_PLUG_FLAGS},
+    # A PUT without a licence gives the snapshot the licence of a blank volume's.
+    "licenceType": Field(
+        "licenceType", "rw", enum(("LINUX", "WINDOWS", "WINDOWS2016", "OTHER")), "UNKNOWN"
+    ),
 }
 
 
@@ -162,6 +176,20 @@ def update_snapshot(call: Call, snapshot_id: str) -> Result:
     need_edit(call, snapshot)
     given, at = patch_body(call.payload())
     p = check_fields("snapshot", FIELDS, given, at, current=snapshot.props)
+    return _change(call, snapshot, p)
+
+
+def replace_snapshot(call: Call, snapshot_id: str) -> Result:
+    """``PUT /snapshots/{id}``: name, description, licence type, hot-plug flags; left out,
+    null, null, ``UNKNOWN`` and false."""
+    snapshot = find_snapshot(call, snapshot_id)
+    need_edit(call, snapshot)
+    given, at = put_body(call.payload())
+    p = check_replacement("snapshot", FIELDS, given, at, current=snapshot.props)
+    return _change(call, snapshot, p)
+
+
+def _change(call: Call, snapshot: Snapshot, p: dict[str, Any]) -> Result:
     request = call.open_request()
     for name, value in p.items():
         if name in ("location", "size"):

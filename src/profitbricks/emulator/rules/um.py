@@ -16,7 +16,7 @@ from typing import Any
 from .. import render
 from ..errors import Forbidden, Invalid, NotFound
 from ..state import Contract, Group, Resource, Share, State, User
-from .base import GROUP_USER, Call, Result, child, listing, resolve_user
+from .base import GROUP_USER, Call, Result, child, creates, listing, resolve_user
 from .validators import Field, boolean, check_fields, id_body, put_body, split_body, string
 
 __all__ = [
@@ -183,6 +183,7 @@ def _unique_group_name(call: Call, name: str, at: str, group: Group | None = Non
             raise Invalid("name", f"is already the name of group {other.id}", at=at)
 
 
+@creates
 def create_group(call: Call) -> Result:
     """``POST /um/groups``: ``name`` required, privileges default to false."""
     _admin(call)
@@ -251,11 +252,17 @@ def add_group_user(call: Call, group_id: str) -> Result:
     group = _group(call, group_id)
     user_id = id_body(call.payload())
     user = resolve_user(call, GROUP_USER, user_id, "(root)")
-    if user.id in group.users:
-        raise Invalid("id", f"user {user_id} is already a member of this group", at="(root)")
     request = call.open_request()
     doc = render.resource(user, 0, call.view)
     group.users[user.id] = user
+
+    # Adding a member again is accepted like attaching what is attached (WIRE.md 12); if a
+    # removal of the user is still queued, the user is a member again after that.
+    def readd() -> None:
+        if not group.gone and not user.gone:
+            group.users[user.id] = user
+
+    call.log.on_done(request, readd)
     call.log.target(request, group)
     return Result(doc, request)
 
@@ -394,6 +401,7 @@ def _unique_email(call: Call, email: str, at: str, user: User | None = None) -> 
         raise Invalid("email", "is already used by another user", at=at)
 
 
+@creates
 def create_user(call: Call) -> Result:
     """``POST /um/users``: firstname, lastname, email and password required."""
     _admin(call)

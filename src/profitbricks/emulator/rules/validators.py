@@ -18,9 +18,13 @@ from typing import Any
 from ..errors import BadRequest, Invalid
 
 __all__ = [
+    "MISSING_PROPERTIES",
+    "REQUIRED",
     "Field",
+    "MissingProperties",
     "boolean",
     "check_fields",
+    "check_replacement",
     "describe",
     "enum",
     "integer",
@@ -179,13 +183,29 @@ def ref_id(attr: str, value: Any, at: str) -> str | None:
     raise Invalid(attr, 'must be an object {"id": "<id>"} or an id string', at=at)
 
 
+class _Required:
+    """The marker of a writable property that a full replacement (PUT) must give."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+#: ``Field.default`` of a property that a PUT may not leave out (e.g. a server's ``cores``).
+REQUIRED: Any = _Required()
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A property of a resource type: name, access (``rw``, ``c`` create-only, ``ro``), coercer."""
+    """A property of a resource type: name, access (``rw``, ``c`` create-only, ``ro``), coercer.
+
+    ``default`` is the value a writable property takes when a PUT (full replacement) leaves it
+    out: the API's default for it, None (null) unless declared, or :data:`REQUIRED`.
+    """
 
     name: str
     access: str
     coerce: Coercer
+    default: Any = None
 
 
 def check_fields(
@@ -224,17 +244,67 @@ def check_fields(
     return out
 
 
+def check_replacement(
+    kind: str,
+    fields: Mapping[str, Field],
+    given: Mapping[str, Any],
+    at: str,
+    *,
+    current: Mapping[str, Any],
+    defaults: Mapping[str, Any] | None = None,
+    ignore: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Validate the properties of a PUT ``given`` for a ``kind`` resource: a full replacement.
+
+    The properties given are checked as by :func:`check_fields` on update (create-only and
+    read-only ones may only repeat their current value, and are kept when left out). Every
+    writable property left out (or given as null) takes its default: ``defaults[name]`` where
+    the resource derives one (e.g. from the image a volume was made from), else the field's
+    declared ``default``.
+    Returns the coerced values of every writable property plus the others given. Raises
+    :class:`Invalid` for a bad value and ``Attribute '<name>' is required`` for a required
+    property left out or given as null.
+    """
+    out = check_fields(kind, fields, given, at, current=current, ignore=ignore)
+    derived = defaults or {}
+    for name, spec in fields.items():
+        if spec.access != "rw":
+            continue
+        default = derived.get(name, spec.default)
+        if default is REQUIRED:
+            if out.get(name) is None:
+                raise Invalid(name, "is required", at=at)
+        elif out.get(name) is None:
+            out[name] = list(default) if isinstance(default, list) else default
+    return {name: out[name] for name in fields if name in out}
+
+
+class MissingProperties(Invalid):
+    """A create body without its ``properties`` attribute (the API's own message)."""
+
+    def __init__(self, at: str) -> None:
+        super().__init__("properties", "is required", at=at)
+        self.message = MISSING_PROPERTIES if at == "(root)" else f"[{at}] {MISSING_PROPERTIES}"
+        self.args = (self.message,)
+
+
+#: The API's message for a create body without ``properties`` (issue 8).
+MISSING_PROPERTIES = "Resource-definition requires 'properties' attribute"
+
 _ENVELOPE_KEYS = frozenset({"id", "type", "href", "metadata", "properties", "entities"})
 
 
 def split_body(body: Any, at: str = "(root)") -> tuple[dict[str, Any], dict[str, Any]]:
     """Split a create body ``{"properties": {...}, "entities": {...}}`` into its two parts.
 
-    A missing body or missing parts count as empty. Raises :class:`BadRequest` when the body is
-    not an object and :class:`Invalid` for unknown top-level keys or parts of the wrong type.
+    The body is a resource definition: without ``properties`` (no body, no key, or null) it is
+    refused with the API's :class:`MissingProperties`; ``{"properties": {}}`` is a definition
+    with no properties given. Missing entities count as empty. Raises :class:`BadRequest` when
+    the body is not an object and :class:`Invalid` for unknown top-level keys or parts of the
+    wrong type.
     """
     if body is None:
-        return {}, {}
+        raise MissingProperties(at)
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")
     for key in body:
@@ -243,7 +313,7 @@ def split_body(body: Any, at: str = "(root)") -> tuple[dict[str, Any], dict[str,
     props = body.get("properties")
     entities = body.get("entities")
     if props is None:
-        props = {}
+        raise MissingProperties(at)
     if entities is None:
         entities = {}
     if not isinstance(props, dict):
@@ -299,12 +369,19 @@ def patch_body(body: Any) -> tuple[dict[str, Any], str]:
 
 
 def put_body(body: Any) -> tuple[dict[str, Any], str]:
-    """The properties of a PUT body ``{"properties": {...}}`` (a flat object is accepted)."""
+    """The properties of a PUT body ``{"properties": {...}}`` (a flat object is accepted).
+
+    A PUT changes properties only: ``entities`` in its body is refused (:class:`Invalid`).
+    """
     if body is None:
         return {}, "(root).properties"
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")
     if "properties" in body:
+        if body.get("entities") is not None:
+            raise Invalid("entities", "is not allowed in a PUT, which sets properties", at="(root)")
+        if body["properties"] is None:
+            return {}, "(root).properties"
         props, _ = split_body(body)
         return props, "(root).properties"
     return body, "(root)"

@@ -24,6 +24,7 @@ from .base import (
     VOLUME_IMAGE,
     Call,
     Result,
+    creates,
     find_datacenter,
     find_volume,
     listing,
@@ -34,12 +35,15 @@ from .base import (
 from .contract import Demand, check
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
+    REQUIRED,
     Field,
     boolean,
     check_fields,
+    check_replacement,
     enum,
     integer,
     patch_body,
+    put_body,
     split_body,
     string,
     string_list,
@@ -49,12 +53,14 @@ __all__ = [
     "LICENCE_TYPES",
     "attach",
     "build",
+    "connect",
     "create_volume",
     "delete_volume",
     "detach",
     "get_volume",
     "list_volumes",
     "prepare",
+    "replace_volume",
     "update_volume",
 ]
 
@@ -78,7 +84,7 @@ def _password(attr: str, value: Any, at: str) -> str | None:
 FIELDS: dict[str, Field] = {
     "name": Field("name", "rw", string),
     "type": Field("type", "c", enum(("HDD", "SSD"))),
-    "size": Field("size", "rw", _size),
+    "size": Field("size", "rw", _size, REQUIRED),
     "availabilityZone": Field(
         "availabilityZone", "c", enum(("AUTO", "ZONE_1", "ZONE_2", "ZONE_3"))
     ),
@@ -86,9 +92,11 @@ FIELDS: dict[str, Field] = {
     "imageAlias": Field("imageAlias", "c", string),
     "imagePassword": Field("imagePassword", "c", _password),
     "sshKeys": Field("sshKeys", "c", string_list),
-    "bus": Field("bus", "rw", enum(("VIRTIO", "IDE"))),
-    "licenceType": Field("licenceType", "rw", enum(LICENCE_TYPES)),
-    **{flag: Field(flag, "rw", boolean) for flag in HOT_PLUG_FLAGS},
+    "bus": Field("bus", "rw", enum(("VIRTIO", "IDE")), "VIRTIO"),
+    # A PUT without a licence or flags takes those of the volume's image or snapshot
+    # (see _derived_defaults); a blank volume has no licence to fall back on.
+    "licenceType": Field("licenceType", "rw", enum(LICENCE_TYPES), REQUIRED),
+    **{flag: Field(flag, "rw", boolean, False) for flag in HOT_PLUG_FLAGS},
     "deviceNumber": Field("deviceNumber", "ro", integer),
 }
 
@@ -217,15 +225,25 @@ def attach(call: Call, server: Server, volume: Volume, request: Request) -> None
     call.log.target(request, volume, listed=False)
 
     def provision() -> None:
-        if volume.gone or volume.server is not server:
-            return
-        numbers = [v.props["deviceNumber"] or 0 for v in server.volumes if v is not volume]
-        volume.props["deviceNumber"] = max(numbers, default=0) + 1
-        volume.props["bus"] = volume.bus
-        if server.boot_volume is None and server.boot_cdrom is None:
-            server.boot_volume = volume
+        if not volume.gone and volume.server is server:
+            _provision_attachment(server, volume)
 
     call.log.on_done(request, provision)
+
+
+def connect(server: Server, volume: Volume) -> None:
+    """Attach ``volume`` to ``server`` at once, provisioned (the effect of a queued attach)."""
+    volume.server = server
+    server.volumes.append(volume)
+    _provision_attachment(server, volume)
+
+
+def _provision_attachment(server: Server, volume: Volume) -> None:
+    numbers = [v.props["deviceNumber"] or 0 for v in server.volumes if v is not volume]
+    volume.props["deviceNumber"] = max(numbers, default=0) + 1
+    volume.props["bus"] = volume.bus
+    if server.boot_volume is None and server.boot_cdrom is None:
+        server.boot_volume = volume
 
 
 def detach(volume: Volume) -> None:
@@ -263,6 +281,7 @@ def get_volume(call: Call, dc_id: str, volume_id: str) -> Result:
     return Result(render.resource(volume, call.depth, call.view))
 
 
+@creates
 def create_volume(call: Call, dc_id: str) -> Result:
     """``POST /datacenters/{dc}/volumes``: a new, unattached volume."""
     dc = find_datacenter(call, dc_id)
@@ -275,6 +294,41 @@ def update_volume(call: Call, dc_id: str, volume_id: str) -> Result:
     need_edit(call, dc)
     given, at = patch_body(call.payload())
     p = check_fields("volume", FIELDS, given, at, current=volume.props)
+    return _change(call, dc, volume, p, at)
+
+
+def _derived_defaults(call: Call, volume: Volume) -> dict[str, Any]:
+    """What a PUT gives the licence and flags it leaves out: those of the volume's image or
+    snapshot while that exists (a create takes them from there too)."""
+    source_id = volume.source_id
+    if source_id is None:
+        return {}
+    contract = call.contract
+    source = (
+        call.state.public_images.get(source_id)
+        or contract.images.get(source_id)
+        or contract.snapshots.get(source_id)
+    )
+    if source is None:
+        return {}
+    out: dict[str, Any] = {flag: bool(source.props.get(flag)) for flag in HOT_PLUG_FLAGS}
+    out["licenceType"] = source.props.get("licenceType") or "UNKNOWN"
+    return out
+
+
+def replace_volume(call: Call, dc_id: str, volume_id: str) -> Result:
+    """``PUT /datacenters/{dc}/volumes/{vol}``: every writable property (size only grows);
+    left out, bus is VIRTIO and licence and flags are those of the volume's image (a blank
+    volume must give its licence)."""
+    dc, volume = find_volume(call, dc_id, volume_id)
+    need_edit(call, dc)
+    given, at = put_body(call.payload())
+    derived = _derived_defaults(call, volume)
+    p = check_replacement("volume", FIELDS, given, at, current=volume.props, defaults=derived)
+    return _change(call, dc, volume, p, at)
+
+
+def _change(call: Call, dc: Datacenter, volume: Volume, p: dict[str, Any], at: str) -> Result:
     size = p.get("size", volume.props["size"])
     if size is None:
         raise Invalid("size", "cannot be removed", at=at)
