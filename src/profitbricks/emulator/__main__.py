@@ -309,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quiet", action="store_true", help="print only the URL and the credentials"
     )
+    parser.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="keep the whole state in PATH: loaded at start if it exists, written atomically "
+        "at most 0.5 s after each change and when stopped",
+    )
     return parser
 
 
@@ -316,7 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM; returns the exit status (0 after a clean stop).
 
     Invalid arguments exit with status 2 (argparse), and so does a non-loopback ``--host``
-    without ``--control-token`` or ``--no-control``; an address that cannot be bound returns 1.
+    without ``--control-token`` or ``--no-control``; an address that cannot be bound, or a
+    ``--state-file`` that cannot be loaded (left untouched) or written, returns 1.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -367,6 +374,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         control_api=not args.no_control,
     )
     emulator = Emulator(config)
+    loaded = False
+    if args.state_file:
+        from profitbricks.emulator.statefile import StateFileError, load_into
+
+        try:
+            loaded = load_into(emulator, args.state_file)
+        except StateFileError as exc:
+            print(f"profitbricks-emulator: {exc}", file=sys.stderr)
+            return 1
 
     logging.basicConfig(
         level=logging.ERROR if args.quiet else logging.WARNING,
@@ -390,10 +406,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
 
+    saver = None
+    if args.state_file:
+        from profitbricks.emulator.statefile import Autosaver
+
+        try:
+            saver = Autosaver(emulator, args.state_file).start()
+        except OSError as exc:
+            print(f"profitbricks-emulator: cannot write {args.state_file}: {exc}", file=sys.stderr)
+            return 1
+
     url = args.public_url.rstrip("/") if args.public_url else server.url
     print(f"ProfitBricks Cloud API v4 emulator at {url}")
-    for email, password in config.users:
-        print(f"  user {email}  password {password}")
+    if args.state_file and loaded:
+        # The accounts are the state file's; their passwords are not kept in clear there.
+        for contract in emulator.state.contracts.values():
+            if contract.owner is not None:
+                print(f"  user {contract.owner.email}  password as saved in {args.state_file}")
+    else:
+        for email, password in config.users:
+            print(f"  user {email}  password {password}")
     if not args.quiet:
         if args.no_control:
             control = "control API off"
@@ -411,6 +443,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     sys.stdout.flush()
     server.serve_forever()
+    if saver is not None:
+        try:
+            saver.close()
+        except OSError as exc:
+            print(f"profitbricks-emulator: cannot write {args.state_file}: {exc}", file=sys.stderr)
+            return 1
     if not args.quiet:
         print("profitbricks-emulator stopped", file=sys.stderr)
     return 0

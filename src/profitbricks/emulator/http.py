@@ -30,7 +30,7 @@ from werkzeug.exceptions import MethodNotAllowed as RouteMethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from . import render
+from . import persist, render
 from .auth import Authenticator
 from .catalogue import DEFAULT_RESOURCE_LIMITS
 from .config import EmulatorConfig
@@ -579,6 +579,9 @@ class Emulator:
         self._limits_version = -1
         self.state = State()
         self.log = self._new_log(self.state)
+        #: called after every call of the Cloud API or the control API, which may have changed
+        #: the state (the state file's autosaver listens here)
+        self.on_change: Callable[[], None] | None = None
         self.reset()
 
     def __repr__(self) -> str:
@@ -663,6 +666,30 @@ class Emulator:
                 undo()
                 raise
 
+    # -- persistence (the document format is persist.py's) ----------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """The whole state as a state document: a new structure of JSON values."""
+        with self._lock:
+            return persist.dump(self.state, self.log, self.controls)
+
+    def import_state(self, document: Any) -> None:
+        """Replace the whole state and the settings with those of the state ``document``.
+
+        The document is checked completely first: raises
+        :class:`~profitbricks.emulator.persist.StateDocumentError` (naming the place and the
+        problem) and changes nothing when it cannot be loaded. Keeps no reference into it.
+        """
+        loaded = persist.load(document, self._new_log)
+        with self._lock:
+            self.controls.update(loaded.settings)
+            self.state = loaded.state
+            self.log = loaded.log
+            self.auth.reset()
+            self._limits_version = self.controls.limits_version
+        if self.on_change is not None:
+            self.on_change()
+
     def contract_of(self, username: str) -> Contract:
         """The contract of user ``username`` (``KeyError`` if there is no such user)."""
         with self._lock:
@@ -685,6 +712,9 @@ class Emulator:
                 sys.exc_info(),
             )
             return [data]
+        finally:
+            if self.on_change is not None:
+                self.on_change()
 
     def _dispatch(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO") or "/"

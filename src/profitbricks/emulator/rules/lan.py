@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import render
+from ..effects import effect
 from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
-from ..state import Datacenter, Lan
+from ..state import Datacenter, Lan, State
 from .base import (
     LAN_FAILOVER,
     LAN_NICS,
@@ -151,13 +152,14 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
                 moved.append(EchoNode(nic, created=False))
     if "nics" in spec.children:
         node.children["nics"] = moved
-
-    def provision() -> None:
-        if lan.props["public"] is None:
-            lan.props["public"] = False
-
-    call.log.on_done(request, provision)
+    call.log.on_done(request, _provision, lan)
     return node
+
+
+@effect("lan.provision")
+def _provision(state: State, lan: Lan) -> None:
+    if lan.props["public"] is None:
+        lan.props["public"] = False
 
 
 def ensure_lan(call: Call, dc: Datacenter, number: int, request: Request) -> Lan:
@@ -226,10 +228,11 @@ def delete_lan(call: Call, dc_id: str, lan_id: str) -> Result:
     request = call.open_request()
     call.log.target(request, lan)
     touch_datacenter(call, request, dc)
-
-    def remove() -> None:
-        if dc.lans.pop(lan.id, None) is not None:
-            lan.gone = True
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete, dc, lan)
     return Result(None, request)
+
+
+@effect("lan.delete")
+def _delete(state: State, dc: Datacenter, lan: Lan) -> None:
+    if dc.lans.pop(lan.id, None) is not None:
+        lan.gone = True

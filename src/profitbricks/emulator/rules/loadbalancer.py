@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import render
+from ..effects import effect
 from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
-from ..state import Datacenter, LoadBalancer, Nic
+from ..state import Datacenter, LoadBalancer, Nic, State
 from .base import (
     BALANCED_NIC,
     BALANCED_NICS,
@@ -93,14 +94,15 @@ def _give_ip(nic: Nic, ip: str | None) -> None:
             nic.props["ips"] = [*ips, ip]
 
 
-def _provision(call: Call, dc: Datacenter, lb: LoadBalancer) -> None:
+@effect("loadbalancer.provision")
+def _provision(state: State, dc: Datacenter, lb: LoadBalancer) -> None:
     if lb.gone:
         return
     props = lb.props
     if props["dhcp"] is None:
         props["dhcp"] = True
     if props["ip"] is None:
-        props["ip"] = allocate_public(call.state, str(dc.props["location"]), 1)[0]
+        props["ip"] = allocate_public(state, str(dc.props["location"]), 1)[0]
     for nic in lb.nics:
         _give_ip(nic, props["ip"])
 
@@ -121,7 +123,7 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
     if "balancednics" in spec.children:
         lb.nics = list(spec.extra["balancednics"])
         node.children["balancednics"] = [EchoNode(nic, created=False) for nic in lb.nics]
-    call.log.on_done(request, lambda: _provision(call, dc, lb))
+    call.log.on_done(request, _provision, dc, lb)
     return node
 
 
@@ -162,7 +164,7 @@ def update_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     lb.modified_by = call.user.email
     call.log.target(request, lb)
     touch_datacenter(call, request, dc)
-    call.log.on_done(request, lambda: _provision(call, dc, lb))
+    call.log.on_done(request, _provision, dc, lb)
     return Result(render.resource(lb, 0, call.view, entities=False), request)
 
 
@@ -173,13 +175,14 @@ def delete_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     request = call.open_request()
     call.log.target(request, lb)
     touch_datacenter(call, request, dc)
-
-    def remove() -> None:
-        if dc.loadbalancers.pop(lb.id, None) is not None:
-            lb.gone = True
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete, dc, lb)
     return Result(None, request)
+
+
+@effect("loadbalancer.delete")
+def _delete(state: State, dc: Datacenter, lb: LoadBalancer) -> None:
+    if dc.loadbalancers.pop(lb.id, None) is not None:
+        lb.gone = True
 
 
 def list_balanced_nics(call: Call, dc_id: str, lb_id: str) -> Result:
@@ -209,8 +212,13 @@ def add_balanced_nic(call: Call, dc_id: str, lb_id: str) -> Result:
     lb.nics = [*lb.nics, nic]
     call.log.target(request, lb, listed=False)
     touch_datacenter(call, request, dc)
-    call.log.on_done(request, lambda: _give_ip(nic, lb.props["ip"]))
+    call.log.on_done(request, _balanced, lb, nic)
     return Result(doc, request)
+
+
+@effect("loadbalancer.balance-nic")
+def _balanced(state: State, lb: LoadBalancer, nic: Nic) -> None:
+    _give_ip(nic, lb.props["ip"])
 
 
 def remove_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Result:
@@ -222,12 +230,13 @@ def remove_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Resu
     call.log.target(request, nic)
     call.log.target(request, lb, listed=False)
     touch_datacenter(call, request, dc)
-
-    def remove() -> None:
-        lb.nics = [n for n in lb.nics if n is not nic]
-        ip = lb.props["ip"]
-        if ip and not nic.gone and ip in (nic.props["ips"] or []):
-            nic.props["ips"] = [x for x in nic.props["ips"] if x != ip]
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _unbalanced, lb, nic)
     return Result(None, request)
+
+
+@effect("loadbalancer.remove-nic")
+def _unbalanced(state: State, lb: LoadBalancer, nic: Nic) -> None:
+    lb.nics = [n for n in lb.nics if n is not nic]
+    ip = lb.props["ip"]
+    if ip and not nic.gone and ip in (nic.props["ips"] or []):
+        nic.props["ips"] = [x for x in nic.props["ips"] if x != ip]
