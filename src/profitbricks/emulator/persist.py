@@ -43,7 +43,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, NoReturn, Union
 
 from . import state as state_module
 from .control import Controls, InvalidSetting
@@ -57,6 +57,7 @@ __all__ = [
     "VERSION",
     "Loaded",
     "StateDocumentError",
+    "StateSnapshot",
     "dump",
     "load",
 ]
@@ -124,6 +125,7 @@ _STATE_FIELDS = (
     "auth_generation",
 )
 _STATUSES = ("QUEUED", "RUNNING", "DONE", "FAILED")
+_MISSING: Any = object()
 
 
 class StateDocumentError(ValueError):
@@ -132,7 +134,7 @@ class StateDocumentError(ValueError):
 
 # -- the record layouts ------------------------------------------------------------------------
 
-_VALUE, _BYTES, _REF, _REF_MAP, _REF_LIST = range(5)
+_VALUE, _SCALAR, _BYTES, _REF, _REF_MAP, _REF_LIST = range(6)
 
 #: A check of a JSON value: returns None when it fits, else what was expected.
 _Check = Callable[[Any], "str | None"]
@@ -146,6 +148,8 @@ class _Field:
     targets: tuple[type, ...] = ()
     optional: bool = False
     check: _Check | None = None
+    #: the exact Python types a scalar field takes (kind _SCALAR)
+    scalars: frozenset[type] = frozenset()
 
 
 def _record_types() -> tuple[type, ...]:
@@ -176,6 +180,27 @@ def _is_record(hint: Any) -> bool:
     return isinstance(hint, type) and hint in RECORD_TYPES
 
 
+_SCALAR_TYPES: dict[Any, frozenset[type]] = {
+    str: frozenset({str}),
+    int: frozenset({int}),
+    float: frozenset({int, float}),
+    bool: frozenset({bool}),
+    type(None): frozenset({type(None)}),
+}
+
+
+def _scalar_types(hint: Any) -> frozenset[type] | None:
+    """The exact types of the scalar type ``hint`` (or a union of them); None if not one."""
+    args = _union_args(hint) or (hint,)
+    found: frozenset[type] = frozenset()
+    for arg in args:
+        types_of = _SCALAR_TYPES.get(arg)
+        if types_of is None:
+            return None
+        found |= types_of
+    return found
+
+
 def _value_check(hint: Any) -> _Check:
     """A check that a JSON value fits the type ``hint`` (str, int, float, bool, None, Any,
     unions of them, ``dict[str, X]`` and ``list[X]``)."""
@@ -203,6 +228,8 @@ def _value_check(hint: Any) -> _Check:
 
         return check_union
     origin = typing.get_origin(hint)
+    if origin is dict and typing.get_args(hint)[1] is Any:
+        return lambda value: None if type(value) is dict else "an object"
     if origin is dict:
         item = _value_check(typing.get_args(hint)[1])
 
@@ -248,6 +275,9 @@ def _field_of(name: str, hint: Any) -> _Field:
         item = typing.get_args(hint)[-1]
         if _is_record(item):
             return _Field(name, _REF_MAP if origin is dict else _REF_LIST, (item,))
+    scalars = _scalar_types(hint)
+    if scalars is not None:
+        return _Field(name, _SCALAR, check=_value_check(hint), scalars=scalars)
     return _Field(name, _VALUE, check=_value_check(hint))
 
 
@@ -259,13 +289,16 @@ def _layout(cls: type) -> tuple[_Field, ...]:
 _LAYOUTS: dict[type, tuple[_Field, ...]] = {cls: _layout(cls) for cls in RECORD_TYPES}
 
 
+_NESTED = frozenset({dict, list})
+
+
 def _copy(value: Any) -> Any:
     """A deep copy of a JSON value (faster than ``copy.deepcopy`` for this one shape)."""
     kind = type(value)
     if kind is dict:
-        return {key: _copy(item) for key, item in value.items()}
+        return {key: _copy(item) if type(item) in _NESTED else item for key, item in value.items()}
     if kind is list:
-        return [_copy(item) for item in value]
+        return [_copy(item) if type(item) in _NESTED else item for item in value]
     return value
 
 
@@ -298,7 +331,9 @@ class _Writer:
             for spec in _LAYOUTS[cls]:
                 value = getattr(record, spec.name)
                 kind = spec.kind
-                if kind == _VALUE:
+                if kind == _SCALAR:
+                    entry[spec.name] = value
+                elif kind == _VALUE:
                     entry[spec.name] = _copy(value)
                 elif kind == _REF:
                     entry[spec.name] = None if value is None else ref(value)
@@ -381,6 +416,31 @@ def _rng_state(state: State) -> list[Any]:
     return [version, list(internal), gauss]
 
 
+class StateSnapshot:
+    """A saved state document held in memory, for restoring the same state many times.
+
+    Opaque and never changed: each restore builds new records from it, and changes made after
+    a restore do not reach it. ``size`` is the number of records it holds.
+    """
+
+    __slots__ = ("_document",)
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._document = document
+
+    def __repr__(self) -> str:
+        return f"<StateSnapshot {self.size} records, {len(self._document['requests'])} requests>"
+
+    @property
+    def size(self) -> int:
+        return len(self._document["records"])
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The document itself (shared, not a copy: do not change it)."""
+        return self._document
+
+
 # -- load --------------------------------------------------------------------------------------
 
 
@@ -430,6 +490,9 @@ _OPTIONAL_STR = _value_check(str | None)
 _STR_MAP = _value_check(dict[str, str])
 _INT_MAP = _value_check(dict[str, int])
 _STR_LIST = _value_check(list[str])
+_INT_LIST = _value_check(list[int])
+_ANY_LIST = _value_check(list[Any])
+_TARGETS = _value_check(list[list[str]])
 
 
 class _Reader:
@@ -466,57 +529,58 @@ class _Reader:
         return record
 
     def build(self) -> None:
-        resolve = self.resolve
-        for n, (entry, record) in enumerate(zip(self.entries, self.records, strict=True)):
+        records = self.records
+        count = len(records)
+        for n, (entry, record) in enumerate(zip(self.entries, records, strict=True)):
             layout = _LAYOUTS[type(record)]
             if len(entry) != len(layout) + 1:
-                known = {spec.name for spec in layout}
-                unknown = sorted(set(entry) - known - {"type"})
-                if unknown:
-                    raise _fail(
-                        f"records[{n}]",
-                        f"unknown field {unknown[0]!r} of a {type(record).__name__}",
-                    )
+                self._check_names(n, entry, record)
             for spec in layout:
                 name = spec.name
-                where = f"records[{n}].{name}"
-                try:
-                    value = entry[name]
-                except KeyError:
-                    raise _fail(
-                        f"records[{n}]", f"missing field {name!r} of a {type(record).__name__}"
-                    ) from None
+                value = entry.get(name, _MISSING)
                 kind = spec.kind
-                if kind == _VALUE:
+                if kind == _SCALAR:
+                    if type(value) not in spec.scalars:
+                        self._wrong_value(n, entry, record, spec)
+                    setattr(record, name, value)
+                elif kind == _VALUE:
                     assert spec.check is not None
-                    problem = spec.check(value)
-                    if problem is not None:
-                        raise _fail(where, f"expected {problem}, got {_shown(value)}")
+                    if value is _MISSING or spec.check(value) is not None:
+                        self._wrong_value(n, entry, record, spec)
                     setattr(record, name, _copy(value))
                 elif kind == _REF:
                     if value is None and spec.optional:
                         setattr(record, name, None)
+                    elif (
+                        type(value) is int
+                        and 0 <= value < count
+                        and type(records[value]) in spec.targets
+                    ):
+                        setattr(record, name, records[value])
                     else:
-                        setattr(record, name, resolve(value, spec.targets, where))
+                        self._wrong_value(n, entry, record, spec)
                 elif kind == _REF_MAP:
                     if type(value) is not dict:
-                        raise _fail(where, f"expected an object, got {_shown(value)}")
-                    setattr(
-                        record,
-                        name,
-                        {
-                            key: resolve(item, spec.targets, f"{where}.{key}")
-                            for key, item in value.items()
-                        },
-                    )
+                        self._wrong_value(n, entry, record, spec)
+                    targets = spec.targets
+                    found: dict[str, Any] = {}
+                    for key, item in value.items():
+                        if type(item) is int and 0 <= item < count:
+                            target = records[item]
+                            if type(target) in targets:
+                                found[key] = target
+                                continue
+                        self.resolve(item, targets, f"records[{n}].{name}.{key}")
+                    setattr(record, name, found)
                 elif kind == _REF_LIST:
                     if type(value) is not list:
-                        raise _fail(where, f"expected an array, got {_shown(value)}")
+                        self._wrong_value(n, entry, record, spec)
+                    where = f"records[{n}].{name}"
                     setattr(
                         record,
                         name,
                         [
-                            resolve(item, spec.targets, f"{where}[{i}]")
+                            self.resolve(item, spec.targets, f"{where}[{i}]")
                             for i, item in enumerate(value)
                         ],
                     )
@@ -524,10 +588,36 @@ class _Reader:
                     try:
                         setattr(record, name, bytes.fromhex(value))
                     except (TypeError, ValueError):
-                        raise _fail(
-                            where, f"expected hexadecimal digits, got {_shown(value)}"
-                        ) from None
+                        self._wrong_value(n, entry, record, spec)
         self._check_keys()
+
+    @staticmethod
+    def _check_names(n: int, entry: dict[str, Any], record: Any) -> None:
+        layout = _LAYOUTS[type(record)]
+        unknown = sorted(set(entry) - {spec.name for spec in layout} - {"type"})
+        if unknown:
+            raise _fail(
+                f"records[{n}]", f"unknown field {unknown[0]!r} of a {type(record).__name__}"
+            )
+
+    def _wrong_value(self, n: int, entry: dict[str, Any], record: Any, spec: _Field) -> NoReturn:
+        """Raise the error for field ``spec`` of ``records[n]``, which did not load."""
+        if spec.name not in entry:
+            raise _fail(
+                f"records[{n}]", f"missing field {spec.name!r} of a {type(record).__name__}"
+            )
+        where = f"records[{n}].{spec.name}"
+        value = entry[spec.name]
+        if spec.kind == _BYTES:
+            raise _fail(where, f"expected hexadecimal digits, got {_shown(value)}")
+        if spec.kind == _REF:
+            self.resolve(value, spec.targets, where)
+        if spec.kind == _REF_MAP:
+            raise _fail(where, f"expected an object, got {_shown(value)}")
+        if spec.kind == _REF_LIST:
+            raise _fail(where, f"expected an array, got {_shown(value)}")
+        assert spec.check is not None
+        raise _fail(where, f"expected {spec.check(value)}, got {_shown(value)}")
 
     def _check_keys(self) -> None:
         # Containers are keyed by what the rules look records up by; a wrong key would hide
@@ -625,16 +715,16 @@ def _load_requests(
         if not 0 <= age < 1e12:
             raise _fail(where + ".age", "expected a number of seconds >= 0")
         targets = entry["targets"]
-        _expect(targets, _value_check(list[list[str]]), where + ".targets")
+        _expect(targets, _TARGETS, where + ".targets")
         if any(len(target) != 3 for target in targets):
             raise _fail(where + ".targets", "expected [type, id, path] triples")
-        touched_positions = _expect(entry["touched"], _value_check(list[int]), where + ".touched")
+        touched_positions = _expect(entry["touched"], _INT_LIST, where + ".touched")
         touched = {}
         for i, position in enumerate(touched_positions):
             record = reader.resolve(position, RECORD_TYPES, f"{where}.touched[{i}]")
             touched[id(record)] = record
         effects = []
-        raw_effects = _expect(entry["effects"], _value_check(list[Any]), where + ".effects")
+        raw_effects = _expect(entry["effects"], _ANY_LIST, where + ".effects")
         for i, raw in enumerate(raw_effects):
             place = f"{where}.effects[{i}]"
             _object(raw, place, ("name", "args"))
@@ -643,7 +733,7 @@ def _load_requests(
             if function is None:
                 raise _fail(place + ".name", f"unknown effect {name!r}")
             parameters = _argument_check(function)
-            args = _expect(raw["args"], _value_check(list[Any]), place + ".args")
+            args = _expect(raw["args"], _ANY_LIST, place + ".args")
             if len(args) != len(parameters):
                 raise _fail(
                     place + ".args",
