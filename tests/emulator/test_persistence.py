@@ -30,7 +30,7 @@ from profitbricks.emulator import state as state_module
 from profitbricks.emulator.effects import registered_effects
 from profitbricks.emulator.persist import FORMAT, VERSION, StateDocumentError
 from profitbricks.emulator.rules import um
-from profitbricks.emulator.statefile import WINDOW, read_state_file
+from profitbricks.emulator.statefile import WINDOW, Autosaver, read_state_file
 
 from .wsgi_helpers import OTHER, USER, Answer, build_world, call, new_emulator, ok
 
@@ -574,3 +574,45 @@ def test_a_damaged_or_incompatible_file_stops_the_start(
     assert "Traceback" not in process.stderr
     assert path.read_bytes() == content
     assert os.listdir(tmp_path) == ["state.json"]
+
+
+def test_the_autosaver_follows_changes_and_writes_the_last_state_on_close(
+    tmp_path: Path,
+) -> None:
+    app = new_emulator()
+    path = tmp_path / "state.json"
+    saver = Autosaver(app, path).start()
+    try:
+        assert saver.writes == 1
+        assert not saver.flush(), "an unchanged state is not written again"
+        ok(app, "POST", "/datacenters", {"properties": {"name": "first", "location": "us/las"}})
+        deadline = time.monotonic() + 30
+        while saver.writes < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        saved = read_state_file(path)
+        assert saved is not None
+        assert [r["props"]["name"] for r in records_of_kind(saved, "Datacenter")] == ["first"]
+        ok(app, "POST", "/datacenters", {"properties": {"name": "last", "location": "us/las"}})
+    finally:
+        saver.close()
+    assert app.on_change is None
+    saved = read_state_file(path)
+    assert saved is not None
+    assert [r["props"]["name"] for r in records_of_kind(saved, "Datacenter")] == ["first", "last"]
+    assert os.listdir(tmp_path) == ["state.json"]
+
+
+def test_pending_work_must_be_a_registered_effect() -> None:
+    app = new_emulator()
+    request = app.log.open(
+        contract=next(iter(app.state.contracts)),
+        user_id="u",
+        created_by=USER[0],
+        created_date="2017-01-01T00:00:00Z",
+        method="POST",
+        url="http://localhost/cloudapi/v4/datacenters",
+        headers={},
+        body=None,
+    )
+    with pytest.raises(TypeError, match="not a registered effect"):
+        app.log.on_done(request, lambda state: None)

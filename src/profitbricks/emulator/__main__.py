@@ -2,6 +2,8 @@
 
 Prints the Cloud API base URL and the credentials it accepts, serves until SIGINT or SIGTERM and
 then exits with status 0. Without ``--user`` one demo account with a fresh password is created.
+With ``--state-file PATH`` the whole state is loaded from PATH and kept there
+(:mod:`profitbricks.emulator.statefile`); a file that cannot be loaded stops the start (status 1).
 
 Bound to an address other machines can reach (``--host 0.0.0.0``, a LAN address), it warns on
 stderr, and refuses to start (status 2) unless the control API is protected by a token

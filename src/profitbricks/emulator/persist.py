@@ -54,10 +54,12 @@ from .state import State
 __all__ = [
     "FORMAT",
     "RECORD_TYPES",
+    "SETTINGS",
     "VERSION",
     "Loaded",
     "StateDocumentError",
     "StateSnapshot",
+    "check_header",
     "dump",
     "load",
 ]

@@ -38,7 +38,15 @@ from .errors import BadRequest, Invalid
 from .parsing import load_json
 from .persist import StateDocumentError
 
-__all__ = ["WINDOW", "Autosaver", "StateFileError", "read_state_file", "write_state_file"]
+__all__ = [
+    "WINDOW",
+    "Autosaver",
+    "StateFileError",
+    "encode",
+    "load_into",
+    "read_state_file",
+    "write_state_file",
+]
 
 log = logging.getLogger("profitbricks.emulator")
 
