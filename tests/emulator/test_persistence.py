@@ -555,6 +555,7 @@ def test_kill_9_while_writing_leaves_a_valid_recent_file(tmp_path: Path, clis: l
         (b"[]", "holds no JSON object"),
         (b'{"format": "profitbricks-emulator-state", "version": 99}', "unsupported version 99"),
         (b'{"format": "other", "version": 1}', "format"),
+        (b'{"format": "profitbricks-emulator-state", "version": 1}', "settings"),
     ],
 )
 def test_a_damaged_or_incompatible_file_stops_the_start(

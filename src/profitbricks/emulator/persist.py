@@ -672,26 +672,44 @@ def _load_state(doc: Mapping[str, Any], reader: _Reader) -> State:
     return state
 
 
-def _argument_check(function: Callable[..., None]) -> list[tuple[str, Any]]:
-    hints = typing.get_type_hints(function)
-    parameters = list(inspect.signature(function).parameters)[1:]
-    return [(name, hints.get(name, Any)) for name in parameters]
+@dataclass(frozen=True, slots=True)
+class _Parameter:
+    """What one argument of an effect may be: records of ``targets`` and/or values ``check``
+    accepts (None: no values)."""
+
+    targets: tuple[type, ...]
+    check: _Check | None
 
 
-def _load_argument(reader: _Reader, value: Any, hint: Any, where: str) -> Any:
+_PARAMETERS: dict[Callable[..., None], tuple[_Parameter, ...]] = {}
+
+
+def _parameters(function: Callable[..., None]) -> tuple[_Parameter, ...]:
+    """The parameters of an effect after ``state``, read once from its annotations."""
+    found = _PARAMETERS.get(function)
+    if found is None:
+        hints = typing.get_type_hints(function)
+        out = []
+        for name in list(inspect.signature(function).parameters)[1:]:
+            args = _union_args(hints.get(name, Any)) or (hints.get(name, Any),)
+            targets = tuple(arg for arg in args if _is_record(arg))
+            plain = tuple(arg for arg in args if not _is_record(arg))
+            check = _value_check(Union[plain]) if plain else None  # noqa: UP007
+            out.append(_Parameter(targets, check))
+        found = _PARAMETERS[function] = tuple(out)
+    return found
+
+
+def _load_argument(reader: _Reader, value: Any, parameter: _Parameter, where: str) -> Any:
     if type(value) is not dict or len(value) != 1 or not ({"ref", "value"} & set(value)):
         raise _fail(where, 'expected {"ref": position} or {"value": JSON value}')
-    args = _union_args(hint) or (hint,)
     if "ref" in value:
-        targets = tuple(arg for arg in args if _is_record(arg))
-        if not targets:
+        if not parameter.targets:
             raise _fail(where, "expected a value, got a reference")
-        return reader.resolve(value["ref"], targets, where + ".ref")
-    plain = [arg for arg in args if not _is_record(arg)]
-    if not plain:
+        return reader.resolve(value["ref"], parameter.targets, where + ".ref")
+    if parameter.check is None:
         raise _fail(where, "expected a reference, got a value")
-    check = _value_check(plain[0] if len(plain) == 1 else Union[tuple(plain)])  # noqa: UP007
-    return _copy(_expect(value["value"], check, where + ".value"))
+    return _copy(_expect(value["value"], parameter.check, where + ".value"))
 
 
 def _load_requests(
@@ -734,7 +752,7 @@ def _load_requests(
             function = find_effect(name)
             if function is None:
                 raise _fail(place + ".name", f"unknown effect {name!r}")
-            parameters = _argument_check(function)
+            parameters = _parameters(function)
             args = _expect(raw["args"], _ANY_LIST, place + ".args")
             if len(args) != len(parameters):
                 raise _fail(
@@ -745,8 +763,8 @@ def _load_requests(
                 (
                     function,
                     tuple(
-                        _load_argument(reader, arg, hint, f"{place}.args[{k}]")
-                        for k, (arg, (_name, hint)) in enumerate(zip(args, parameters, strict=True))
+                        _load_argument(reader, arg, parameter, f"{place}.args[{k}]")
+                        for k, (arg, parameter) in enumerate(zip(args, parameters, strict=True))
                     ),
                 )
             )
