@@ -2,6 +2,8 @@
 
 Prints the Cloud API base URL and the credentials it accepts, serves until SIGINT or SIGTERM and
 then exits with status 0. Without ``--user`` one demo account with a fresh password is created.
+With ``--state-file PATH`` the whole state is loaded from PATH and kept there
+(:mod:`profitbricks.emulator.statefile`); a file that cannot be loaded stops the start (status 1).
 
 Bound to an address other machines can reach (``--host 0.0.0.0``, a LAN address), it warns on
 stderr, and refuses to start (status 2) unless the control API is protected by a token
@@ -173,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quiet", action="store_true", help="print only the URL and the credentials"
     )
+    parser.add_argument(
+        "--state-file",
+        metavar="PATH",
+        help="keep the whole state in PATH: loaded at start if it exists, written atomically "
+        "at most 0.5 s after each change and when stopped",
+    )
     return parser
 
 
@@ -180,7 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM; returns the exit status (0 after a clean stop).
 
     Invalid arguments exit with status 2 (argparse), and so does a non-loopback ``--host``
-    without ``--control-token`` or ``--no-control``; an address that cannot be bound returns 1.
+    without ``--control-token`` or ``--no-control``; an address that cannot be bound, or a
+    ``--state-file`` that cannot be loaded (left untouched) or written, returns 1.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -221,6 +230,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidSetting as exc:
         parser.error(str(exc))
     emulator = Emulator(config)
+    loaded = False
+    if args.state_file:
+        from profitbricks.emulator.statefile import StateFileError, load_into
+
+        try:
+            loaded = load_into(emulator, args.state_file)
+        except StateFileError as exc:
+            print(f"profitbricks-emulator: {exc}", file=sys.stderr)
+            return 1
 
     logging.basicConfig(
         level=logging.ERROR if args.quiet else logging.WARNING,
@@ -244,10 +262,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
 
+    saver = None
+    if args.state_file:
+        from profitbricks.emulator.statefile import Autosaver
+
+        try:
+            saver = Autosaver(emulator, args.state_file).start()
+        except OSError as exc:
+            print(f"profitbricks-emulator: cannot write {args.state_file}: {exc}", file=sys.stderr)
+            return 1
+
     url = config.public_url if config.public_url else server.url
     print(f"ProfitBricks Cloud API v4 emulator at {url}")
-    for email, password in config.users:
-        print(f"  user {email}  password {password}")
+    if args.state_file and loaded:
+        # The accounts are the state file's; their passwords are not kept in clear there.
+        for contract in emulator.state.contracts.values():
+            if contract.owner is not None:
+                print(f"  user {contract.owner.email}  password as saved in {args.state_file}")
+    else:
+        for email, password in config.users:
+            print(f"  user {email}  password {password}")
     if not args.quiet:
         if no_control:
             control = "control API off"
@@ -265,6 +299,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     sys.stdout.flush()
     server.serve_forever()
+    if saver is not None:
+        try:
+            saver.close()
+        except OSError as exc:
+            print(f"profitbricks-emulator: cannot write {args.state_file}: {exc}", file=sys.stderr)
+            return 1
     if not args.quiet:
         print("profitbricks-emulator stopped", file=sys.stderr)
     return 0

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import render, routes
+from . import persist, render, routes
 from .accounts import hash_accounts, seeded_state
 from .auth import Authenticator
 from .catalogue import DEFAULT_RESOURCE_LIMITS
@@ -118,6 +118,9 @@ class Emulator:
         )
         self._bases: dict[str, str] = {}
         self._limits_version = -1
+        #: called after every call of the Cloud API or the control API, and after a reset or an
+        #: import, which may have changed the state (the state file's autosaver listens here)
+        self.on_change: Callable[[], None] | None = None
         # Set by reset, the one place that builds the state and its request log.
         self.state: State
         self.log: RequestLog
@@ -159,6 +162,8 @@ class Emulator:
             self.auth.reset()
             self._limits_version = limits_version
         controls.reset()
+        if self.on_change is not None:
+            self.on_change()
 
     def _new_log(self, state: State) -> RequestLog:
         return RequestLog(
@@ -212,6 +217,30 @@ class Emulator:
                 undo()
                 raise
 
+    # -- persistence (the document format is persist.py's) ------------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """The whole state as a state document: a new structure of JSON values."""
+        with self._lock:
+            return persist.dump(self.state, self.log, self.controls)
+
+    def import_state(self, document: Any) -> None:
+        """Replace the whole state and the settings with those of the state ``document``.
+
+        The document is checked completely first: raises
+        :class:`~profitbricks.emulator.persist.StateDocumentError` (naming the place and the
+        problem) and changes nothing when it cannot be loaded. Keeps no reference into it.
+        """
+        loaded = persist.load(document, self._new_log)
+        with self._lock:
+            self.controls.update(loaded.settings)
+            self.state = loaded.state
+            self.log = loaded.log
+            self.auth.reset()
+            self._limits_version = self.controls.limits_version
+        if self.on_change is not None:
+            self.on_change()
+
     def contract_of(self, username: str) -> Contract:
         """The contract of user ``username`` (``KeyError`` if there is no such user)."""
         with self._lock:
@@ -234,6 +263,9 @@ class Emulator:
                 sys.exc_info(),
             )
             return [data]
+        finally:
+            if self.on_change is not None:
+                self.on_change()
 
     def _dispatch(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO") or "/"

@@ -31,6 +31,12 @@ the reserved prefix ``/_emulator/``, which needs no credentials:
     listed in ``/images`` and ``/um/resources/image`` of that contract only, can be changed with
     ``PATCH /images/{id}``, deleted, and used as the ``image`` of new volumes (without
     ``imagePassword``/``sshKeys``, which only public images take). A reset removes it.
+``GET /_emulator/state`` and ``PUT /_emulator/state``
+    export and import the whole state (accounts, resources, request log, pending requests,
+    settings) as one versioned JSON document (:mod:`.persist`). A PUT is checked completely
+    before anything is replaced: a body that is not JSON answers 400, a document that cannot be
+    loaded 422 naming the place and the problem (``records[3].dc: ...``), and the state stays
+    as it was. A PUT answers ``{"imported": true}`` and the settings now in force.
 ``GET /_emulator/stats``
     counters of what the emulator served: ``requests`` (``api``, ``control``, ``total``; every
     call answered, errors included, this one too) and ``connections`` (``accepted`` by the HTTP
@@ -194,6 +200,10 @@ class ControlTarget(Protocol):
         Raises :class:`InvalidSetting` (``field`` names the wrong field) for an invalid spec.
         """
         ...
+
+    def export_state(self) -> dict[str, Any]: ...
+
+    def import_state(self, document: Any) -> None: ...
 
 
 # Settings kept under another attribute name by the controls.
@@ -457,6 +467,8 @@ class Controls:
     ) -> tuple[int, dict[str, Any]]:
         if endpoint == "/stats":
             return 200, emulator.stats.snapshot()
+        if endpoint == "/state":
+            return self._state(emulator, method, body)
         if endpoint == "/images":
             return 201, emulator.create_private_image(_json_object(body), base_url)
         if endpoint == "/reset":
@@ -472,6 +484,20 @@ class Controls:
             return 200, self.settings()
         return 200, self.update(_json_object(body))
 
+    def _state(
+        self, emulator: ControlTarget, method: str, body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        if method in ("GET", "HEAD"):
+            return 200, emulator.export_state()
+        # Imported here: the document module reads the controls' own checks from this one.
+        from .persist import StateDocumentError
+
+        try:
+            emulator.import_state(_json_object(body))
+        except StateDocumentError as exc:
+            return control_error(422, f"state document not imported: {exc}")
+        return 200, {"imported": True, **self.settings()}
+
 
 # The endpoints under CONTROL_PREFIX and the methods each accepts.
 _METHODS: dict[str, tuple[str, ...]] = {
@@ -480,6 +506,7 @@ _METHODS: dict[str, tuple[str, ...]] = {
     "/reset": ("POST",),
     "/images": ("POST",),
     "/stats": ("GET", "HEAD"),
+    "/state": ("GET", "HEAD", "PUT"),
 }
 
 

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
+from .effects import EffectFunction, effect_name
 from .state import State
 
 __all__ = [
@@ -264,7 +265,8 @@ class Request:
     released: bool = False
     targets: list[Target] = field(default_factory=list)
     touched: dict[int, Any] = field(default_factory=dict)
-    effects: list[Callable[[], None]] = field(default_factory=list)
+    #: (effect, arguments) to run in order when the request completes successfully
+    effects: list[tuple[EffectFunction, tuple[Any, ...]]] = field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -354,6 +356,13 @@ class RequestLog:
             kept.popitem(last=False)
             del self.requests[oldest.id]
 
+    def adopt(self, request: Request) -> None:
+        """Add a request read back from a state document; requests come oldest first."""
+        self.requests[request.id] = request
+        self._by_contract.setdefault(request.contract, OrderedDict())[request.id] = request
+        if not request.finished:
+            self.pending.append(request)
+
     def target(self, request: Request, record: Any, *, listed: bool = True) -> None:
         """Mark ``record`` busy until ``request`` finishes; ``listed`` adds it to the targets."""
         if listed:
@@ -366,9 +375,15 @@ class RequestLog:
             record.busy += 1
             record.etag = self.state.new_etag()
 
-    def on_done(self, request: Request, effect: Callable[[], None]) -> None:
-        """Run ``effect`` when ``request`` completes successfully."""
-        request.effects.append(effect)
+    def on_done(self, request: Request, effect: EffectFunction, *args: Any) -> None:
+        """Run ``effect(state, *args)`` when ``request`` completes successfully.
+
+        ``effect`` must be registered with :func:`~profitbricks.emulator.effects.effect` and
+        ``args`` be records of the state or JSON values, so that a pending request can be saved
+        and completed after a restart; raises ``TypeError`` for an unregistered function.
+        """
+        effect_name(effect)
+        request.effects.append((effect, args))
 
     def submitted(self, request: Request) -> None:
         """Called once the reply to the mutating call is built: completes it when immediate."""
@@ -460,9 +475,9 @@ class RequestLog:
             request.status = "FAILED"
         else:
             request.status = "DONE"
-            for effect in request.effects:
+            for effect, args in request.effects:
                 try:
-                    effect()
+                    effect(self.state, *args)
                 except Exception:
                     # A broken effect must not take down the call that happened to advance the
                     # queue; the request is reported FAILED instead.

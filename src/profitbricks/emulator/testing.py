@@ -31,6 +31,7 @@ from urllib3 import HTTPHeaderDict
 
 from profitbricks.emulator import Emulator, EmulatorConfig
 from profitbricks.emulator.control import binds_only_loopback
+from profitbricks.emulator.persist import StateSnapshot
 from profitbricks.emulator.server import EmulatorServer
 
 if TYPE_CHECKING:
@@ -149,6 +150,21 @@ class EmulatorHandle:
         return self.emulator.add_private_image(
             owner=self.username if owner is None else owner, **props
         )
+
+    def snapshot(self) -> StateSnapshot:
+        """The whole state now (accounts, resources, request log, settings) for :meth:`restore`.
+
+        A deep, independent copy held in memory: build an expensive estate once, then restore
+        it for each test.
+        """
+        return StateSnapshot(self.emulator.export_state())
+
+    def restore(self, snapshot: StateSnapshot) -> None:
+        """Put the emulator back to ``snapshot``: records, requests and settings as they were.
+
+        The snapshot stays as it is and can be restored again.
+        """
+        self.emulator.import_state(snapshot.document)
 
     def reset(self) -> None:
         """Fresh state (accounts and catalogue only) and every control switched off

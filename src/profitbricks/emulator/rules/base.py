@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .. import render
+from ..effects import effect
 from ..errors import Forbidden, Invalid, NotFound
 from ..render import View
 from ..requests import Request, RequestLog
@@ -282,13 +283,14 @@ def touch_datacenter(call: Call, request: Request, dc: Datacenter) -> None:
     if id(dc) in request.touched:
         return
     call.log.target(request, dc, listed=False)
+    call.log.on_done(request, _bump_version, dc)
 
-    def bump() -> None:
-        if not dc.gone:
-            version = dc.props.get("version") or 0
-            dc.props["version"] = version + 1
 
-    call.log.on_done(request, bump)
+@effect("datacenter.bump-version")
+def _bump_version(state: State, dc: Datacenter) -> None:
+    if not dc.gone:
+        version = dc.props.get("version") or 0
+        dc.props["version"] = version + 1
 
 
 # -- references in request bodies -------------------------------------------------------------

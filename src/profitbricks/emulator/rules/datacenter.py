@@ -13,9 +13,10 @@ from typing import Any
 
 from .. import render
 from ..catalogue import LOCATION_IDS, LOCATIONS
+from ..effects import effect
 from ..errors import Invalid
 from ..render import EchoNode
-from ..state import Datacenter
+from ..state import Datacenter, State
 from . import lan as lan_rules
 from . import loadbalancer as lb_rules
 from . import server as server_rules
@@ -163,14 +164,15 @@ def create_datacenter(call: Call) -> Result:
             node.children[name] = [module.build(call, dc, spec, request) for spec in specs[name]]
     if node.children:
         node.children = {name: node.children[name] for name in _ENTITIES if name in node.children}
-
-    def provision() -> None:
-        if not dc.gone:
-            dc.props["version"] = 1
-            dc.props["features"] = list(_FEATURES.get(location, []))
-
-    call.log.on_done(request, provision)
+    call.log.on_done(request, _provision, dc)
     return Result(render.echo(node, call.echo_view()), request)
+
+
+@effect("datacenter.provision")
+def _provision(state: State, dc: Datacenter) -> None:
+    if not dc.gone:
+        dc.props["version"] = 1
+        dc.props["features"] = list(_FEATURES.get(str(dc.props["location"]), []))
 
 
 def update_datacenter(call: Call, dc_id: str) -> Result:
@@ -203,9 +205,10 @@ def _change(call: Call, dc: Datacenter, p: dict[str, Any]) -> Result:
     return Result(render.resource(dc, 0, call.view, entities=False), request)
 
 
-def remove(call: Call, dc: Datacenter) -> None:
+@effect("datacenter.delete")
+def remove(state: State, dc: Datacenter) -> None:
     """Delete ``dc`` and everything in it; shares of it disappear from every group."""
-    contract = call.state.contracts.get(dc.contract)
+    contract = state.contracts.get(dc.contract)
     if contract is not None:
         contract.datacenters.pop(dc.id, None)
         for group in contract.groups.values():
@@ -227,5 +230,5 @@ def delete_datacenter(call: Call, dc_id: str) -> Result:
     need_edit(call, dc)
     request = call.open_request()
     call.log.target(request, dc)
-    call.log.on_done(request, lambda: remove(call, dc))
+    call.log.on_done(request, remove, dc)
     return Result(None, request)

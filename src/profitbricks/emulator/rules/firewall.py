@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import render
+from ..effects import effect
 from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
-from ..state import FirewallRule, Nic
+from ..state import FirewallRule, Nic, State
 from .base import Call, Result, child, creates, find_nic, listing, need_edit, touch_datacenter
 from .plan import Plan, Spec, create_in_datacenter
 from .validators import (
@@ -175,10 +176,11 @@ def delete_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_
     request = call.open_request()
     call.log.target(request, rule)
     touch_datacenter(call, request, dc)
-
-    def remove() -> None:
-        if nic.rules.pop(rule.id, None) is not None:
-            rule.gone = True
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete, nic, rule)
     return Result(None, request)
+
+
+@effect("firewall-rule.delete")
+def _delete(state: State, nic: Nic, rule: FirewallRule) -> None:
+    if nic.rules.pop(rule.id, None) is not None:
+        rule.gone = True

@@ -14,8 +14,9 @@ from typing import Any
 
 from .. import render
 from ..catalogue import HOT_PLUG_FLAGS, LOCATION_IDS, public_images
+from ..effects import effect
 from ..errors import Forbidden, Invalid
-from ..state import Image, State
+from ..state import Contract, Image, State
 from .base import Call, Result, find_image, need_edit, visible
 from .validators import (
     REQUIRED,
@@ -230,13 +231,13 @@ def delete_image(call: Call, image_id: str) -> Result:
     image = _private(call, image_id)
     request = call.open_request()
     call.log.target(request, image)
-    contract = call.contract
-
-    def remove() -> None:
-        if contract.images.pop(image.id, None) is not None:
-            image.gone = True
-            for group in contract.groups.values():
-                group.shares.pop(image.id, None)
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete, call.contract, image)
     return Result(None, request)
+
+
+@effect("image.delete")
+def _delete(state: State, contract: Contract, image: Image) -> None:
+    if contract.images.pop(image.id, None) is not None:
+        image.gone = True
+        for group in contract.groups.values():
+            group.shares.pop(image.id, None)

@@ -11,8 +11,9 @@ import ipaddress
 
 from .. import render
 from ..catalogue import LOCATION_IDS
+from ..effects import effect
 from ..errors import Invalid
-from ..state import IpBlock, State
+from ..state import Contract, IpBlock, State
 from .base import Call, Result, creates, find_ipblock, need_edit, need_privilege, visible_listing
 from .contract import Demand, check
 from .validators import Field, check_fields, enum, integer, split_body, string
@@ -112,13 +113,13 @@ def delete_ipblock(call: Call, ipblock_id: str) -> Result:
     need_edit(call, block)
     request = call.open_request()
     call.log.target(request, block)
-    contract = call.contract
-
-    def release() -> None:
-        if contract.ipblocks.pop(block.id, None) is not None:
-            block.gone = True
-            for group in contract.groups.values():
-                group.shares.pop(block.id, None)
-
-    call.log.on_done(request, release)
+    call.log.on_done(request, _release, call.contract, block)
     return Result(None, request)
+
+
+@effect("ipblock.delete")
+def _release(state: State, contract: Contract, block: IpBlock) -> None:
+    if contract.ipblocks.pop(block.id, None) is not None:
+        block.gone = True
+        for group in contract.groups.values():
+            group.shares.pop(block.id, None)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import render
+from ..effects import effect
 from ..errors import Conflict, Invalid
 from ..render import EchoNode
 from ..requests import Request
-from ..state import Datacenter, Lan
+from ..state import Datacenter, Lan, State
 from .base import (
     LAN_FAILOVER,
     LAN_NICS,
@@ -138,15 +139,16 @@ def prepare(call: Call, plan: Plan, body: Any, root: str) -> Spec:
     return Spec(p, children={"nics": moved} if "nics" in items else {}, extra={"number": number})
 
 
-def new_lan(call: Call, dc: Datacenter, number: int, props: dict[str, Any]) -> Lan:
-    """Add LAN ``number`` with ``props`` to ``dc`` (no request, no checks) and return it."""
+def new_lan(dc: Datacenter, number: int, props: dict[str, Any], fields: dict[str, Any]) -> Lan:
+    """Add LAN ``number`` with ``props`` and the record ``fields`` (creation date, creator,
+    owner, etag) to ``dc`` (no request, no checks) and return it."""
     lan_id = str(number)
     lan = Lan(
         id=lan_id,
         path=f"/datacenters/{dc.id}/lans/{lan_id}",
         props=props,
         dc=dc,
-        **call.new_resource_fields(),
+        **fields,
     )
     dc.lans[lan_id] = lan
     return lan
@@ -159,7 +161,6 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
     # The API applies the default at once: the echo shows public false, not null (issue 8).
     public = p.get("public")
     lan = new_lan(
-        call,
         dc,
         number,
         {
@@ -167,6 +168,7 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
             "public": FIELDS["public"].default if public is None else public,
             "ipFailover": [],
         },
+        call.new_resource_fields(),
     )
     call.log.target(request, lan)
     node = EchoNode(lan)
@@ -187,7 +189,12 @@ def ensure_lan(call: Call, dc: Datacenter, number: int, request: Request) -> Lan
     """The LAN ``number`` of ``dc``, created (private) as part of ``request`` if missing."""
     lan = dc.lans.get(str(number))
     if lan is None:
-        lan = new_lan(call, dc, number, {"name": None, "public": False, "ipFailover": []})
+        lan = new_lan(
+            dc,
+            number,
+            {"name": None, "public": False, "ipFailover": []},
+            call.new_resource_fields(),
+        )
         call.log.target(request, lan)
     return lan
 
@@ -271,10 +278,11 @@ def delete_lan(call: Call, dc_id: str, lan_id: str) -> Result:
     request = call.open_request()
     call.log.target(request, lan)
     touch_datacenter(call, request, dc)
-
-    def remove() -> None:
-        if dc.lans.pop(lan.id, None) is not None:
-            lan.gone = True
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete, dc, lan)
     return Result(None, request)
+
+
+@effect("lan.delete")
+def _delete(state: State, dc: Datacenter, lan: Lan) -> None:
+    if dc.lans.pop(lan.id, None) is not None:
+        lan.gone = True

@@ -15,13 +15,15 @@ back and removes its LAN if nothing else is in it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import render
+from ..effects import effect
 from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
-from ..state import Datacenter, LoadBalancer, Nic
+from ..state import Datacenter, LoadBalancer, Nic, State
 from . import lan as lan_rules
 from .base import (
     BALANCED_NIC,
@@ -123,15 +125,20 @@ def _not_balanced_elsewhere(nic: Nic, lb: LoadBalancer | None, at: str) -> None:
 
 
 def _balance(
-    call: Call, dc: Datacenter, lb: LoadBalancer, nic: Nic, number: int | None = None
+    dc: Datacenter,
+    lb: LoadBalancer,
+    nic: Nic,
+    fields: Callable[[], dict[str, Any]],
+    number: int | None = None,
 ) -> None:
-    """Balance ``nic`` now: it moves into the load balancer's LAN (made if needed)."""
+    """Balance ``nic`` now: it moves into the load balancer's LAN (made if needed, with the
+    record fields ``fields()`` gives)."""
     if lb.lan_id is None or lb.lan_id not in dc.lans:
         lan = lan_rules.new_lan(
-            call,
             dc,
             number or lan_rules.reserve_number(Plan.for_datacenter(dc)),
             {"name": None, "public": False, "ipFailover": []},
+            fields(),
         )
         lb.lan_id = lan.id
     lb.nics = [*lb.nics, nic]
@@ -160,7 +167,8 @@ def _give_ip(nic: Nic, ip: str | None) -> None:
             nic.props["ips"] = [*ips, ip]
 
 
-def _provision(call: Call, dc: Datacenter, lb: LoadBalancer) -> None:
+@effect("loadbalancer.provision")
+def _provision(state: State, dc: Datacenter, lb: LoadBalancer) -> None:
     if lb.gone:
         return
     props = lb.props
@@ -168,7 +176,7 @@ def _provision(call: Call, dc: Datacenter, lb: LoadBalancer) -> None:
         props["dhcp"] = True
     # Without a NIC to balance a load balancer has no address yet (issue 8).
     if props["ip"] is None and lb.nics:
-        props["ip"] = allocate_public(call.state, str(dc.props["location"]), 1)[0]
+        props["ip"] = allocate_public(state, str(dc.props["location"]), 1)[0]
     for nic in lb.nics:
         _give_ip(nic, props["ip"])
 
@@ -188,12 +196,12 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
     node = EchoNode(lb)
     if "balancednics" in spec.children:
         for nic in spec.extra["balancednics"]:
-            _balance(call, dc, lb, nic, spec.extra["lan"])
+            _balance(dc, lb, nic, call.new_resource_fields, spec.extra["lan"])
             call.log.target(request, nic, listed=False)
         if lb.lan_id is not None:
             call.log.target(request, dc.lans[lb.lan_id], listed=False)
         node.children["balancednics"] = [EchoNode(nic, created=False) for nic in lb.nics]
-    call.log.on_done(request, lambda: _provision(call, dc, lb))
+    call.log.on_done(request, _provision, dc, lb)
     return node
 
 
@@ -250,7 +258,7 @@ def _change(call: Call, dc: Datacenter, lb: LoadBalancer, p: dict[str, Any], at:
     lb.modified_by = call.user.email
     call.log.target(request, lb)
     touch_datacenter(call, request, dc)
-    call.log.on_done(request, lambda: _provision(call, dc, lb))
+    call.log.on_done(request, _provision, dc, lb)
     return Result(render.resource(lb, 0, call.view, entities=False), request)
 
 
@@ -261,20 +269,21 @@ def delete_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     request = call.open_request()
     call.log.target(request, lb)
     touch_datacenter(call, request, dc)
-
-    def remove() -> None:
-        if dc.loadbalancers.pop(lb.id, None) is None:
-            return
-        for nic in list(lb.nics):
-            _release(lb, nic)
-        lb.gone = True
-        lan = dc.lans.get(lb.lan_id or "")
-        if lan is not None and not render.lan_nics(lan):
-            del dc.lans[lan.id]
-            lan.gone = True
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete, dc, lb)
     return Result(None, request)
+
+
+@effect("loadbalancer.delete")
+def _delete(state: State, dc: Datacenter, lb: LoadBalancer) -> None:
+    if dc.loadbalancers.pop(lb.id, None) is None:
+        return
+    for nic in list(lb.nics):
+        _release(lb, nic)
+    lb.gone = True
+    lan = dc.lans.get(lb.lan_id or "")
+    if lan is not None and not render.lan_nics(lan):
+        del dc.lans[lan.id]
+        lan.gone = True
 
 
 def list_balanced_nics(call: Call, dc_id: str, lb_id: str) -> Result:
@@ -303,21 +312,33 @@ def add_balanced_nic(call: Call, dc_id: str, lb_id: str) -> Result:
     # Balancing a NIC the load balancer balances already is accepted like any request
     # (WIRE.md 12); if a removal of it is still queued, it is balanced again after that.
     if nic not in lb.nics:
-        _balance(call, dc, lb, nic)
+        _balance(dc, lb, nic, call.new_resource_fields)
     call.log.target(request, lb, listed=False)
     if lb.lan_id is not None:
         call.log.target(request, dc.lans[lb.lan_id], listed=False)
     touch_datacenter(call, request, dc)
-
-    def provision() -> None:
-        if nic.gone or lb.gone:
-            return
-        if nic not in lb.nics:
-            _balance(call, dc, lb, nic)
-        _provision(call, dc, lb)
-
-    call.log.on_done(request, provision)
+    call.log.on_done(request, _balanced, dc, lb, nic)
     return Result(doc, request)
+
+
+@effect("loadbalancer.balance-nic")
+def _balanced(state: State, dc: Datacenter, lb: LoadBalancer, nic: Nic) -> None:
+    if nic.gone or lb.gone:
+        return
+    if nic not in lb.nics:
+        # A removal queued before this request took the NIC out; it is balanced again. Should
+        # the balancer's LAN be gone, it is made again on the balancer's behalf.
+        _balance(dc, lb, nic, lambda: _fields_of(state, lb))
+    _provision(state, dc, lb)
+
+
+def _fields_of(state: State, lb: LoadBalancer) -> dict[str, Any]:
+    return {
+        "created_date": lb.created_date,
+        "created_by": lb.created_by,
+        "owner_id": lb.owner_id,
+        "etag": state.new_etag(),
+    }
 
 
 def remove_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Result:
@@ -329,10 +350,11 @@ def remove_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Resu
     call.log.target(request, nic)
     call.log.target(request, lb, listed=False)
     touch_datacenter(call, request, dc)
-
-    def remove() -> None:
-        if nic in lb.nics:
-            _release(lb, nic)
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _unbalanced, lb, nic)
     return Result(None, request)
+
+
+@effect("loadbalancer.remove-nic")
+def _unbalanced(state: State, lb: LoadBalancer, nic: Nic) -> None:
+    if nic in lb.nics:
+        _release(lb, nic)

@@ -15,6 +15,7 @@ import ipaddress
 from typing import Any
 
 from .. import render
+from ..effects import effect
 from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
@@ -114,6 +115,7 @@ def private_ip(state: State, dc: Datacenter, lan_number: int) -> str:
     )
 
 
+@effect("nic.provision")
 def _provision(state: State, dc: Datacenter, nic: Nic) -> None:
     if nic.gone:
         return
@@ -168,8 +170,7 @@ def build(call: Call, dc: Datacenter, server: Server, spec: Spec, request: Reque
             for child in spec.children["firewallrules"]
             if isinstance(child, Spec)
         ]
-    state = call.state
-    call.log.on_done(request, lambda: _provision(state, dc, nic))
+    call.log.on_done(request, _provision, dc, nic)
     return node
 
 
@@ -185,6 +186,11 @@ def remove(nic: Nic) -> None:
     nic.gone = True
     for rule in nic.rules.values():
         rule.gone = True
+
+
+@effect("nic.delete")
+def _delete(state: State, nic: Nic) -> None:
+    remove(nic)
 
 
 def list_nics(call: Call, dc_id: str, srv_id: str) -> Result:
@@ -255,8 +261,7 @@ def _change(call: Call, dc: Datacenter, nic: Nic, p: dict[str, Any], at: str) ->
     nic.modified_by = call.user.email
     call.log.target(request, nic)
     touch_datacenter(call, request, dc)
-    state = call.state
-    call.log.on_done(request, lambda: _provision(state, dc, nic))
+    call.log.on_done(request, _provision, dc, nic)
     return Result(render.resource(nic, 0, call.view, entities=False), request)
 
 
@@ -268,5 +273,5 @@ def delete_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     call.log.target(request, nic)
     call.log.target(request, server, listed=False)
     touch_datacenter(call, request, dc)
-    call.log.on_done(request, lambda: remove(nic))
+    call.log.on_done(request, _delete, nic)
     return Result(None, request)

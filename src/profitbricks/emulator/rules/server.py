@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import render
+from ..effects import effect
 from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
-from ..state import Datacenter, Image, Server, Volume
+from ..state import Datacenter, Image, Server, State, Volume
 from . import nic as nic_rules
 from . import volume as volume_rules
 from .base import (
@@ -256,17 +257,18 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
             for child in spec.children["nics"]
             if isinstance(child, Spec)
         ]
-
-    def provision() -> None:
-        if server.gone:
-            return
-        props = server.props
-        props["vmState"] = "RUNNING"
-        props["availabilityZone"] = props["availabilityZone"] or "AUTO"
-        props["cpuFamily"] = props["cpuFamily"] or "AMD_OPTERON"
-
-    call.log.on_done(request, provision)
+    call.log.on_done(request, _provision, server)
     return node
+
+
+@effect("server.provision")
+def _provision(state: State, server: Server) -> None:
+    if server.gone:
+        return
+    props = server.props
+    props["vmState"] = "RUNNING"
+    props["availabilityZone"] = props["availabilityZone"] or "AUTO"
+    props["cpuFamily"] = props["cpuFamily"] or "AMD_OPTERON"
 
 
 def remove(server: Server) -> None:
@@ -279,6 +281,11 @@ def remove(server: Server) -> None:
     if dc is not None:
         dc.servers.pop(server.id, None)
     server.gone = True
+
+
+@effect("server.delete")
+def _delete(state: State, server: Server) -> None:
+    remove(server)
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -381,7 +388,7 @@ def delete_server(call: Call, dc_id: str, srv_id: str) -> Result:
     request = call.open_request()
     call.log.target(request, server)
     touch_datacenter(call, request, dc)
-    call.log.on_done(request, lambda: remove(server))
+    call.log.on_done(request, _delete, server)
     return Result(None, request)
 
 
@@ -391,14 +398,15 @@ def _power(call: Call, dc_id: str, srv_id: str, vm_state: str, state: str) -> Re
     request = call.open_request()
     call.log.target(request, server)
     touch_datacenter(call, request, dc)
-
-    def switch() -> None:
-        if not server.gone:
-            server.props["vmState"] = vm_state
-            server.state = state
-
-    call.log.on_done(request, switch)
+    call.log.on_done(request, _switch, server, vm_state, state)
     return Result(None, request)
+
+
+@effect("server.power")
+def _switch(state: State, server: Server, vm_state: str, resting: str) -> None:
+    if not server.gone:
+        server.props["vmState"] = vm_state
+        server.state = resting
 
 
 def start_server(call: Call, dc_id: str, srv_id: str) -> Result:
@@ -448,11 +456,7 @@ def attach_volume(call: Call, dc_id: str, srv_id: str) -> Result:
     else:
         # Attaching what is attached already is accepted like any request (WIRE.md 12); if a
         # detach of it is still queued, the volume is attached again after that.
-        def reattach() -> None:
-            if volume.server is None and not volume.gone and not server.gone:
-                volume_rules.connect(server, volume)
-
-        call.log.on_done(request, reattach)
+        call.log.on_done(request, _reattach_volume, server, volume)
     call.log.target(request, server, listed=False)
     touch_datacenter(call, request, dc)
     return Result(doc, request)
@@ -467,13 +471,20 @@ def detach_volume(call: Call, dc_id: str, srv_id: str, volume_id: str) -> Result
     call.log.target(request, volume)
     call.log.target(request, server, listed=False)
     touch_datacenter(call, request, dc)
-
-    def detach() -> None:
-        if volume.server is server:
-            volume_rules.detach(volume)
-
-    call.log.on_done(request, detach)
+    call.log.on_done(request, _detach_volume, server, volume)
     return Result(None, request)
+
+
+@effect("server.reattach-volume")
+def _reattach_volume(state: State, server: Server, volume: Volume) -> None:
+    if volume.server is None and not volume.gone and not server.gone:
+        volume_rules.connect(server, volume)
+
+
+@effect("server.detach-volume")
+def _detach_volume(state: State, server: Server, volume: Volume) -> None:
+    if volume.server is server:
+        volume_rules.detach(volume)
 
 
 # -- CD-ROMs ----------------------------------------------------------------------------------
@@ -505,15 +516,16 @@ def attach_cdrom(call: Call, dc_id: str, srv_id: str) -> Result:
     # A CD-ROM attached already is accepted like any request (WIRE.md 12); if a detach of it
     # is still queued, it is attached again after that.
     _attach_cdrom_now(call, server, image, request)
-
-    def reattach() -> None:
-        if not server.gone and not image.gone and image not in server.cdroms:
-            server.cdroms = [*server.cdroms, image]
-
-    call.log.on_done(request, reattach)
+    call.log.on_done(request, _reattach_cdrom, server, image)
     call.log.target(request, server)
     touch_datacenter(call, request, dc)
     return Result(doc, request)
+
+
+@effect("server.reattach-cdrom")
+def _reattach_cdrom(state: State, server: Server, image: Image) -> None:
+    if not server.gone and not image.gone and image not in server.cdroms:
+        server.cdroms = [*server.cdroms, image]
 
 
 def detach_cdrom(call: Call, dc_id: str, srv_id: str, image_id: str) -> Result:
@@ -524,11 +536,12 @@ def detach_cdrom(call: Call, dc_id: str, srv_id: str, image_id: str) -> Result:
     request = call.open_request()
     call.log.target(request, server)
     touch_datacenter(call, request, dc)
-
-    def detach() -> None:
-        server.cdroms = [i for i in server.cdroms if i is not image]
-        if server.boot_cdrom is image:
-            server.boot_cdrom = None
-
-    call.log.on_done(request, detach)
+    call.log.on_done(request, _detach_cdrom, server, image)
     return Result(None, request)
+
+
+@effect("server.detach-cdrom")
+def _detach_cdrom(state: State, server: Server, image: Image) -> None:
+    server.cdroms = [i for i in server.cdroms if i is not image]
+    if server.boot_cdrom is image:
+        server.boot_cdrom = None

@@ -13,8 +13,9 @@ from typing import Any
 
 from .. import render
 from ..catalogue import HOT_PLUG_FLAGS
+from ..effects import effect
 from ..errors import BadRequest, Invalid
-from ..state import Snapshot
+from ..state import Contract, Snapshot, State, Volume
 from .base import (
     RESTORE_SNAPSHOT,
     Call,
@@ -121,18 +122,19 @@ def create_snapshot(call: Call, dc_id: str, volume_id: str) -> Result:
     call.contract.snapshots[sid] = snapshot
     call.log.target(request, snapshot)
     call.log.target(request, volume, listed=False)
-
-    def provision() -> None:
-        if snapshot.gone:
-            return
-        source = volume.props
-        props["size"] = source["size"]
-        for flag in HOT_PLUG_FLAGS:
-            props[flag] = bool(source[flag])
-        props["licenceType"] = source["licenceType"] or "UNKNOWN"
-
-    call.log.on_done(request, provision)
+    call.log.on_done(request, _provision, snapshot, volume)
     return Result(render.resource(snapshot, 0, call.view), request)
+
+
+@effect("snapshot.provision")
+def _provision(state: State, snapshot: Snapshot, volume: Volume) -> None:
+    if snapshot.gone:
+        return
+    props, source = snapshot.props, volume.props
+    props["size"] = source["size"]
+    for flag in HOT_PLUG_FLAGS:
+        props[flag] = bool(source[flag])
+    props["licenceType"] = source["licenceType"] or "UNKNOWN"
 
 
 def restore_snapshot(call: Call, dc_id: str, volume_id: str) -> Result:
@@ -154,20 +156,21 @@ def restore_snapshot(call: Call, dc_id: str, volume_id: str) -> Result:
     request = call.open_request()
     call.log.target(request, volume)
     touch_datacenter(call, request, dc)
-
-    def restore() -> None:
-        if volume.gone or snapshot.gone:
-            return
-        source = snapshot.props
-        if source["size"] and source["size"] > (volume.props["size"] or 0):
-            volume.props["size"] = source["size"]
-        for flag in HOT_PLUG_FLAGS:
-            volume.props[flag] = bool(source[flag])
-        if source["licenceType"]:
-            volume.props["licenceType"] = source["licenceType"]
-
-    call.log.on_done(request, restore)
+    call.log.on_done(request, _restore, volume, snapshot)
     return Result(None, request)
+
+
+@effect("snapshot.restore")
+def _restore(state: State, volume: Volume, snapshot: Snapshot) -> None:
+    if volume.gone or snapshot.gone:
+        return
+    source = snapshot.props
+    if source["size"] and source["size"] > (volume.props["size"] or 0):
+        volume.props["size"] = source["size"]
+    for flag in HOT_PLUG_FLAGS:
+        volume.props[flag] = bool(source[flag])
+    if source["licenceType"]:
+        volume.props["licenceType"] = source["licenceType"]
 
 
 def update_snapshot(call: Call, snapshot_id: str) -> Result:
@@ -207,13 +210,13 @@ def delete_snapshot(call: Call, snapshot_id: str) -> Result:
     need_edit(call, snapshot)
     request = call.open_request()
     call.log.target(request, snapshot)
-    contract = call.contract
-
-    def remove() -> None:
-        if contract.snapshots.pop(snapshot.id, None) is not None:
-            snapshot.gone = True
-            for group in contract.groups.values():
-                group.shares.pop(snapshot.id, None)
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete, call.contract, snapshot)
     return Result(None, request)
+
+
+@effect("snapshot.delete")
+def _delete(state: State, contract: Contract, snapshot: Snapshot) -> None:
+    if contract.snapshots.pop(snapshot.id, None) is not None:
+        snapshot.gone = True
+        for group in contract.groups.values():
+            group.shares.pop(snapshot.id, None)

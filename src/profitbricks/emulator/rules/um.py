@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from .. import render
+from ..effects import effect
 from ..errors import Forbidden, Invalid, NotFound
 from ..state import Contract, Group, Resource, Share, State, User
 from .base import GROUP_USER, Call, Result, child, creates, listing, resolve_user
@@ -231,14 +232,14 @@ def delete_group(call: Call, group_id: str) -> Result:
     group = _group(call, group_id)
     request = call.open_request()
     call.log.target(request, group)
-    contract = call.contract
-
-    def remove() -> None:
-        if contract.groups.pop(group.id, None) is not None:
-            group.gone = True
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete_group, call.contract, group)
     return Result(None, request)
+
+
+@effect("group.delete")
+def _delete_group(state: State, contract: Contract, group: Group) -> None:
+    if contract.groups.pop(group.id, None) is not None:
+        group.gone = True
 
 
 def list_group_users(call: Call, group_id: str) -> Result:
@@ -258,13 +259,15 @@ def add_group_user(call: Call, group_id: str) -> Result:
 
     # Adding a member again is accepted like attaching what is attached (WIRE.md 12); if a
     # removal of the user is still queued, the user is a member again after that.
-    def readd() -> None:
-        if not group.gone and not user.gone:
-            group.users[user.id] = user
-
-    call.log.on_done(request, readd)
+    call.log.on_done(request, _readd_member, group, user)
     call.log.target(request, group)
     return Result(doc, request)
+
+
+@effect("group.add-user")
+def _readd_member(state: State, group: Group, user: User) -> None:
+    if not group.gone and not user.gone:
+        group.users[user.id] = user
 
 
 def remove_group_user(call: Call, group_id: str, user_id: str) -> Result:
@@ -274,12 +277,13 @@ def remove_group_user(call: Call, group_id: str, user_id: str) -> Result:
         raise NotFound()
     request = call.open_request()
     call.log.target(request, group)
-
-    def remove() -> None:
-        group.users.pop(user_id, None)
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _remove_member, group, user_id)
     return Result(None, request)
+
+
+@effect("group.remove-user")
+def _remove_member(state: State, group: Group, user_id: str) -> None:
+    group.users.pop(user_id, None)
 
 
 def list_group_resources(call: Call, group_id: str) -> Result:
@@ -369,13 +373,14 @@ def delete_share(call: Call, group_id: str, resource_id: str) -> Result:
     group, share = _share(call, group_id, resource_id)
     request = call.open_request()
     call.log.target(request, group)
-
-    def remove() -> None:
-        if group.shares.get(resource_id) is share:
-            del group.shares[resource_id]
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete_share, group, share)
     return Result(None, request)
+
+
+@effect("share.delete")
+def _delete_share(state: State, group: Group, share: Share) -> None:
+    if group.shares.get(share.resource_id) is share:
+        del group.shares[share.resource_id]
 
 
 # -- users ------------------------------------------------------------------------------------
@@ -456,20 +461,20 @@ def delete_user(call: Call, user_id: str) -> Result:
         raise Invalid("id", "names the contract owner, who cannot be deleted", at="(root)")
     request = call.open_request()
     call.log.target(request, user)
-    contract, state = call.contract, call.state
-
-    def remove() -> None:
-        if contract.users.pop(user.id, None) is None:
-            return
-        user.gone = True
-        if state.users_by_email.get(user.email.lower()) is user:
-            del state.users_by_email[user.email.lower()]
-        for group in contract.groups.values():
-            group.users.pop(user.id, None)
-        _credentials_changed(state)
-
-    call.log.on_done(request, remove)
+    call.log.on_done(request, _delete_user, call.contract, user)
     return Result(None, request)
+
+
+@effect("user.delete")
+def _delete_user(state: State, contract: Contract, user: User) -> None:
+    if contract.users.pop(user.id, None) is None:
+        return
+    user.gone = True
+    if state.users_by_email.get(user.email.lower()) is user:
+        del state.users_by_email[user.email.lower()]
+    for group in contract.groups.values():
+        group.users.pop(user.id, None)
+    _credentials_changed(state)
 
 
 def list_user_groups(call: Call, user_id: str) -> Result:

@@ -16,10 +16,11 @@ from typing import Any
 
 from .. import render
 from ..catalogue import HOT_PLUG_FLAGS, IMAGE_ALIASES
+from ..effects import effect
 from ..errors import Invalid
 from ..render import EchoNode
 from ..requests import Request
-from ..state import Datacenter, Image, Server, Snapshot, Volume
+from ..state import Datacenter, Image, Server, Snapshot, State, Volume
 from .base import (
     VOLUME_IMAGE,
     Call,
@@ -200,22 +201,27 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
     )
     dc.volumes[vid] = volume
     call.log.target(request, volume)
-
-    def provision() -> None:
-        if volume.gone:
-            return
-        props["type"] = props["type"] or "HDD"
-        props["availabilityZone"] = props["availabilityZone"] or "AUTO"
-        if source is not None:
-            props["licenceType"] = source.props.get("licenceType") or "UNKNOWN"
-            for flag in HOT_PLUG_FLAGS:
-                if flag not in p:
-                    props[flag] = bool(source.props.get(flag))
-        props["bus"] = volume.bus if volume.server is not None else None
-        volume.echo_only = {}
-
-    call.log.on_done(request, provision)
+    given_flags = [flag for flag in HOT_PLUG_FLAGS if flag in p]
+    call.log.on_done(request, _provision, volume, source, given_flags)
     return EchoNode(volume)
+
+
+@effect("volume.provision")
+def _provision(
+    state: State, volume: Volume, source: Image | Snapshot | None, given_flags: list[str]
+) -> None:
+    if volume.gone:
+        return
+    props = volume.props
+    props["type"] = props["type"] or "HDD"
+    props["availabilityZone"] = props["availabilityZone"] or "AUTO"
+    if source is not None:
+        props["licenceType"] = source.props.get("licenceType") or "UNKNOWN"
+        for flag in HOT_PLUG_FLAGS:
+            if flag not in given_flags:
+                props[flag] = bool(source.props.get(flag))
+    props["bus"] = volume.bus if volume.server is not None else None
+    volume.echo_only = {}
 
 
 def attach(call: Call, server: Server, volume: Volume, request: Request) -> None:
@@ -223,12 +229,13 @@ def attach(call: Call, server: Server, volume: Volume, request: Request) -> None
     volume.server = server
     server.volumes.append(volume)
     call.log.target(request, volume, listed=False)
+    call.log.on_done(request, _attached, server, volume)
 
-    def provision() -> None:
-        if not volume.gone and volume.server is server:
-            _provision_attachment(server, volume)
 
-    call.log.on_done(request, provision)
+@effect("volume.attach")
+def _attached(state: State, server: Server, volume: Volume) -> None:
+    if not volume.gone and volume.server is server:
+        _provision_attachment(server, volume)
 
 
 def connect(server: Server, volume: Volume) -> None:
@@ -267,6 +274,11 @@ def remove(volume: Volume) -> None:
     if dc is not None:
         dc.volumes.pop(volume.id, None)
     volume.gone = True
+
+
+@effect("volume.delete")
+def _delete(state: State, volume: Volume) -> None:
+    remove(volume)
 
 
 def list_volumes(call: Call, dc_id: str) -> Result:
@@ -387,5 +399,5 @@ def delete_volume(call: Call, dc_id: str, volume_id: str) -> Result:
     if volume.server is not None:
         call.log.target(request, volume.server, listed=False)
     touch_datacenter(call, request, dc)
-    call.log.on_done(request, lambda: remove(volume))
+    call.log.on_done(request, _delete, volume)
     return Result(None, request)
