@@ -59,7 +59,7 @@ def method_defaults(operation: Operation[Any]) -> dict[str, Any]:
     code = func.__code__
     names = code.co_varnames[: code.co_argcount]
     defaults = func.__defaults__ or ()
-    result = dict(zip(names[len(names) - len(defaults) :], defaults))
+    result = dict(zip(names[len(names) - len(defaults) :], defaults, strict=False))
     result.update(func.__kwdefaults__ or {})
     return result
 
@@ -72,7 +72,9 @@ def field_options(operation: Operation[Any]) -> list[FieldOption]:
     arguments of its SDK method, typed by the resource's field where it has one.
     """
     resource = operation.resource
-    metas = {f.name: (f.metadata, str(f.type)) for f in fields(resource)} if resource else {}
+    metas: dict[str, tuple[Mapping[str, Any] | None, str]] = (
+        {f.name: (f.metadata, str(f.type)) for f in fields(resource)} if resource else {}
+    )
     if operation.body is Body.RESOURCE:
         options = []
         for name, (meta, annotation) in metas.items():
@@ -153,15 +155,15 @@ def resource_from_document(cls: type[Resource], doc: Any, where: str) -> Resourc
             by_api[f.metadata["api"]] = f
     values: dict[str, Any] = {}
     for api, value in properties.items():
-        f = by_api.get(api)
-        if f is None:
+        prop = by_api.get(api)
+        if prop is None:
             raise UsageError(
                 f"{where}.properties.{api}: not a property of {cls.__name__} "
                 f"(one of: {', '.join(sorted(by_api))})"
             )
-        if f.metadata.get("convert") == "ref" and isinstance(value, Mapping):
+        if prop.metadata.get("convert") == "ref" and isinstance(value, Mapping):
             value = value.get("id")
-        values[f.name] = value
+        values[prop.name] = value
     for api, group in entities.items():
         candidates = by_entity.get(api)
         if candidates is None:

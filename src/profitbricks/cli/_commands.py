@@ -187,7 +187,9 @@ def add_operation_arguments(
         )  # fmt: skip
     if operation.cli[1] == "delete":
         parser.add_argument("--yes", "-y", action="store_true", help="delete without asking")
-        parser.add_argument("--force", "-f", dest="yes", action="store_true", help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--force", "-f", dest="yes", action="store_true", help=argparse.SUPPRESS
+        )
     parser.add_argument(
         "--dry-run", action="store_true",
         help="print the request that would be sent (secrets masked) and send nothing",
@@ -234,7 +236,9 @@ def _arguments(args: argparse.Namespace, operation: Operation[Any]) -> dict[str,
         if value is not None:
             values[name] = value
     missing = [
-        _flag(n) for n in operation.params if n not in values and n not in method_defaults(operation)
+        _flag(n)
+        for n in operation.params
+        if n not in values and n not in method_defaults(operation)
     ]
     if operation.body is Body.REFERENCE and operation.body_arg not in values:
         missing.append(_flag(operation.body_arg or ""))
@@ -287,7 +291,8 @@ def _call_arguments(
     values = _body_values(args, io, operation, index)
     if operation.body is Body.RESOURCE:
         resource = operation.resource
-        assert resource is not None and operation.body_arg is not None
+        assert resource is not None
+        assert operation.body_arg is not None
         try:
             arguments[operation.body_arg] = resource(**values)
         except TypeError as exc:
@@ -323,6 +328,7 @@ def run_operation(args: argparse.Namespace, io: Console) -> int:
             return 2
     client = make_client(args)
     with client:
+        _log_request(operation, wire, client.host_base)
         result = _call(client, operation, arguments)
         request_id = result.get("requestId") if isinstance(result, dict) else None
         if getattr(args, "wait", False) and request_id:
@@ -373,7 +379,9 @@ def masked(value: Any) -> Any:
     return value
 
 
-def _print_request(io: Console, operation: Operation[Any], wire: Any, host_base: str | None) -> None:
+def _print_request(
+    io: Console, operation: Operation[Any], wire: Any, host_base: str | None
+) -> None:
     from urllib.parse import parse_qsl, urlencode
 
     from .._config import resolve_base_url
@@ -393,6 +401,27 @@ def _print_request(io: Console, operation: Operation[Any], wire: Any, host_base:
             io.out(urlencode(masked(form)))
 
 
+def _log_request(operation: Operation[Any], wire: Any, host_base: str) -> None:
+    """With ``--debug``: the request about to be sent, its body's secrets masked (the SDK's
+    logger then tells each exchange's status and time; it never logs credentials)."""
+    import logging
+
+    log = logging.getLogger("profitbricks.cli")
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    body = ""
+    if wire.body and wire.content_type == "application/json":
+        body = " " + json.dumps(masked(json.loads(bytes(wire.body))), separators=(",", ":"))
+    elif wire.body:
+        from urllib.parse import parse_qsl, urlencode
+
+        body = " " + urlencode(masked(dict(parse_qsl(bytes(wire.body).decode()))))
+    log.debug(
+        "%s %s%s%s Authorization: Basic ***%s", wire.method, host_base, wire.path,
+        f" Content-Type: {wire.content_type}" if wire.content_type else "", body,
+    )  # fmt: skip
+
+
 # Waiting
 
 
@@ -403,8 +432,14 @@ def _progress(io: Console, total: int, label: str) -> Iterator[Callable[..., Non
         yield lambda **_: None
         return
     from rich.console import Console as RichConsole
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
-    from rich.progress import TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     console = RichConsole(file=io.stderr, no_color=not io.color_stderr)
     progress = Progress(
@@ -527,10 +562,13 @@ def _run_bulk(args: argparse.Namespace, io: Console, operation: Operation[Any], 
             timeout=args.timeout,
             on_progress=on_progress,
         )
-    results = []
-    for outcome in report:
-        if outcome.ok and isinstance(outcome.result, dict):
-            results.append({k: v for k, v in outcome.result.items() if k != "requestId"})
+        results = []
+        for outcome, arguments in zip(report, calls_arguments, strict=False):
+            if outcome.ok and isinstance(outcome.result, dict):
+                doc = outcome.result
+                if args.wait and outcome.status is not None:
+                    doc = _final_state(client, operation, arguments, doc, outcome.status)
+                results.append({k: v for k, v in doc.items() if k != "requestId"})
     _print(args, io, {"items": results})
     return _bulk_status(io, report)
 

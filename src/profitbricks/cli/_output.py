@@ -68,7 +68,11 @@ def _walk(value: Any, parts: Sequence[str]) -> Any:
     for part in parts:
         if isinstance(value, Mapping) and part in value:
             value = value[part]
-        elif isinstance(value, list) and part.lstrip("-").isdigit() and -len(value) <= int(part) < len(value):
+        elif (
+            isinstance(value, list)
+            and part.lstrip("-").isdigit()
+            and -len(value) <= int(part) < len(value)
+        ):
             value = value[int(part)]
         else:
             return _MISSING
@@ -116,7 +120,7 @@ _KIND_OF_COLLECTION = {
 
 
 def _default_columns(items: list[Any], kind: str | None) -> tuple[str, ...]:
-    if kind in COLUMNS:
+    if kind is not None and kind in COLUMNS:
         return COLUMNS[kind]
     if items and all(isinstance(i, Mapping) for i in items):
         first = items[0]
@@ -164,12 +168,12 @@ def render(
     titles = [c.rsplit(".", 1)[-1].upper() for c in columns]
     widths = [len(t) for t in titles]
     for row in rows:
-        widths = [max(w, len(v)) for w, v in zip(widths, row)]
+        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=False)]
     if headers:
-        line = "  ".join(t.ljust(w) for t, w in zip(titles, widths)).rstrip()
+        line = "  ".join(t.ljust(w) for t, w in zip(titles, widths, strict=False)).rstrip()
         io.out(io.bold(line))
     for row in rows:
-        io.out("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+        io.out("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False)).rstrip())
 
 
 def _search(query: str, doc: Any) -> Any:
