@@ -78,6 +78,8 @@ def field_options(operation: Operation[Any]) -> list[FieldOption]:
     if operation.body is Body.RESOURCE:
         options = []
         for name, (meta, annotation) in metas.items():
+            if meta is None:
+                continue
             if "entity" in meta:
                 if meta["items"] == "ref":
                     options.append(FieldOption(name, "list", meta["entity"]))
