@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
 
@@ -234,14 +235,25 @@ def _command_of(argv: Sequence[str]) -> tuple[str | None, str | None]:
     return words[0], words[1]
 
 
-def _setup_debug(io: Console) -> None:
+@contextmanager
+def _debug_log(io: Console, debug: bool) -> Iterator[None]:
+    """With ``--debug``: the ``profitbricks`` logger at DEBUG on stderr for the command."""
+    if not debug:
+        yield
+        return
     import logging
 
     handler = logging.StreamHandler(io.stderr)
     handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
     logger = logging.getLogger("profitbricks")
+    level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def run(argv: Sequence[str] | None = None, io: Console | None = None) -> int:
@@ -286,10 +298,9 @@ def _run(arguments: list[str], io: Console, debug: bool) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help(io.stdout)
         return USAGE
-    if debug:
-        _setup_debug(io)
     try:
-        code: int = args.handler(args, io)
+        with _debug_log(io, debug):
+            code: int = args.handler(args, io)
         io.stdout.flush()
         return code
     except BrokenPipeError:

@@ -1,0 +1,319 @@
+"""The command line in-process against the emulator: output formats, bodies, waits, safety,
+exit statuses and the 4.1.1 aliases."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from profitbricks.client import Datacenter, Server
+
+from .conftest import Cli
+
+
+@pytest.fixture
+def dc_id(cli: Cli) -> str:
+    client = cli.emulator.client
+    created = client.create_datacenter(Datacenter(name="alpha", location="us/las"))
+    client.wait_for_completion(created)
+    return str(created["id"])
+
+
+def _servers(cli: Cli, dc_id: str) -> list[dict[str, Any]]:
+    return list(cli.emulator.client.list_servers(dc_id, depth=1)["items"])
+
+
+# Output
+
+
+def test_json_is_the_api_document(cli: Cli, dc_id: str) -> None:
+    result = cli("datacenter", "get", dc_id, "-o", "json")
+    assert result.code == 0
+    assert json.loads(result.out) == cli.emulator.client.get_datacenter(dc_id)
+
+
+def test_table_has_headers_and_columns_per_kind(cli: Cli, dc_id: str) -> None:
+    lines = cli("datacenter", "list").out.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "LOCATION", "DESCRIPTION", "STATE"]
+    assert lines[1].split() == [dc_id, "alpha", "us/las", "AVAILABLE"]
+    assert cli("datacenter", "list", "--no-headers").out.splitlines() == lines[1:]
+
+
+def test_text_is_tab_separated_with_dotted_columns(cli: Cli, dc_id: str) -> None:
+    result = cli("datacenter", "list", "-o", "text", "--cols", "id,properties.location,name")
+    assert result.out == f"{dc_id}\tus/las\talpha\n"
+
+
+def test_query_is_jmespath_over_the_document(cli: Cli, dc_id: str) -> None:
+    result = cli("datacenter", "list", "--query", "items[].properties.name", "-o", "json")
+    assert json.loads(result.out) == ["alpha"]
+    assert cli("datacenter", "list", "--query", "items[0].id", "-o", "text").out == dc_id + "\n"
+    bad = cli("datacenter", "list", "--query", "items[")
+    assert bad.code == 2
+    assert "--query" in bad.err
+
+
+def test_global_options_may_come_before_the_command(cli: Cli, dc_id: str) -> None:
+    result = cli("-o", "text", "--cols", "name", "datacenter", "list")
+    assert result.out == "alpha\n"
+
+
+# Bodies
+
+
+def test_create_with_typed_options_and_wait_prints_the_final_state(cli: Cli, dc_id: str) -> None:
+    cli.emulator.configure(progression="polls:2")
+    result = cli(
+        "server", "create", "--datacenter-id", dc_id, "--name", "web", "--cores", "2",
+        "--ram", "2048", "--wait", "-o", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    assert doc["metadata"]["state"] == "AVAILABLE"
+    assert (doc["properties"]["cores"], doc["properties"]["ram"]) == (2, 2048)
+
+
+def test_validation_is_the_sdks_and_nothing_is_sent(cli: Cli, dc_id: str) -> None:
+    result = cli("datacenter", "create", "--name", "no-location")
+    assert result.code == 2
+    assert "Attribute 'location' is required" in result.err
+    assert result.err.count("\n") == 1
+    assert len(cli.emulator.client.list_datacenters()["items"]) == 1
+    typed = cli("server", "create", "--datacenter-id", dc_id, "--name", "x", "--cores", "two")
+    assert typed.code == 2
+    assert "--cores" in typed.err
+    assert _servers(cli, dc_id) == []
+
+
+def test_from_file_composite_create_from_stdin(cli: Cli) -> None:
+    body = {
+        "properties": {"name": "composite", "location": "de/fra"},
+        "entities": {
+            "servers": {"items": [{"properties": {"name": "s1", "cores": 1, "ram": 1024}}]},
+            "lans": {"items": [{"properties": {"name": "l1", "public": True}}]},
+        },
+    }
+    result = cli("datacenter", "create", "--from-file", "-", "--wait", "-o", "json",
+                 stdin=json.dumps(body))  # fmt: skip
+    assert result.code == 0, result.err
+    dc = json.loads(result.out)["id"]
+    client = cli.emulator.client
+    assert [s["properties"]["name"] for s in client.list_servers(dc)["items"]] == ["s1"]
+    assert client.list_lans(dc)["items"][0]["properties"]["public"] is True
+
+
+def test_from_file_names_an_unknown_property(cli: Cli, tmp_path: Any) -> None:
+    path = tmp_path / "dc.json"
+    path.write_text(json.dumps({"properties": {"name": "x", "colour": "red"}}))
+    result = cli("datacenter", "create", "--from-file", str(path))
+    assert result.code == 2
+    assert f"{path}.properties.colour: not a property of Datacenter" in result.err
+
+
+def test_update_options_override_the_file(cli: Cli, dc_id: str, tmp_path: Any) -> None:
+    path = tmp_path / "patch.json"
+    path.write_text(json.dumps({"name": "from-file", "description": "kept"}))
+    result = cli("datacenter", "update", dc_id, "-p", str(path), "--name", "option", "--wait")
+    assert result.code == 0, result.err
+    props = cli.emulator.client.get_datacenter(dc_id)["properties"]
+    assert (props["name"], props["description"]) == ("option", "kept")
+
+
+def test_bulk_count_names_and_waits(cli: Cli, dc_id: str) -> None:
+    result = cli(
+        "server", "create", "--datacenter-id", dc_id, "--count", "3", "--name", "web-{i}",
+        "--cores", "1", "--ram", "1024", "--wait", "-o", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    names = sorted(item["properties"]["name"] for item in json.loads(result.out)["items"])
+    assert names == ["web-1", "web-2", "web-3"]
+    assert sorted(s["properties"]["name"] for s in _servers(cli, dc_id)) == names
+
+
+# Waiting and exit statuses
+
+
+def test_request_wait(cli: Cli, dc_id: str) -> None:
+    cli.emulator.configure(progression="polls:2")
+    reply = cli.emulator.client.create_server(dc_id, Server(name="a", cores=1, ram=1024))
+    result = cli("request", "wait", reply["requestId"], "-o", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["metadata"]["status"] == "DONE"
+
+
+def test_failed_request_exits_3(cli: Cli, dc_id: str) -> None:
+    cli.emulator.configure(fail_probability=1.0)
+    result = cli("server", "create", "--datacenter-id", dc_id, "--name", "x", "--cores", "1",
+                 "--ram", "1024", "--wait")  # fmt: skip
+    assert result.code == 3
+    assert "FAILED" in result.err or "failed" in result.err
+
+
+def test_wait_timeout_exits_4(cli: Cli, dc_id: str) -> None:
+    cli.emulator.configure(progression="polls:100000")
+    result = cli("datacenter", "update", dc_id, "--name", "slow", "--wait", "--timeout", "0.3")
+    assert result.code == 4
+    assert "request" in result.err
+
+
+def test_api_error_exits_1(cli: Cli) -> None:
+    result = cli("datacenter", "get", "no-such-id")
+    assert result.code == 1
+    assert result.err.startswith("profitbricks: error: 404")
+    assert result.err.count("\n") == 1
+
+
+def test_bad_credentials_exit_5(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROFITBRICKS_PASSWORD", "wrong")
+    assert cli("datacenter", "list").code == 5
+
+
+def test_bad_api_url_exits_5(cli: Cli) -> None:
+    assert cli("datacenter", "list", "--api-url", "ftp://example.com").code == 5
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["datacenter", "frobnicate"],
+        ["server", "list"],
+        ["datacenter", "list", "--depth", "deep"],
+        ["datacenter", "get", "a", "--datacenter-id", "b"],
+        ["server", "update", "--datacenter-id", "x", "y", "--wait", "--timeout", "-1"],
+        ["nonsense"],
+    ],
+)
+def test_usage_errors_exit_2(cli: Cli, argv: list[str]) -> None:
+    result = cli(*argv)
+    assert result.code == 2
+    assert result.out == ""
+
+
+def test_help_documents_the_exit_statuses(cli: Cli) -> None:
+    result = cli("--help")
+    assert result.code == 0
+    for line in ("0    success", "3    a request", "4    --wait", "5    credentials", "130"):
+        assert line in result.out
+
+
+# Safety
+
+
+def test_delete_without_terminal_or_yes_exits_2_without_reading(cli: Cli, dc_id: str) -> None:
+    result = cli("datacenter", "delete", dc_id, stdin="y\n")
+    assert result.code == 2
+    assert "--yes" in result.err
+    assert cli.emulator.client.get_datacenter(dc_id)["id"] == dc_id
+    assert cli("datacenter", "delete", dc_id, "--yes", "--wait").code == 0
+    assert cli("datacenter", "get", dc_id).code == 1
+
+
+def test_dry_run_prints_the_request_masked_and_sends_nothing(cli: Cli) -> None:
+    result = cli(
+        "user", "create", "--firstname", "A", "--lastname", "B", "--email", "a@example.com",
+        "--password", "Sup3rSecretPw", "--dry-run",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == f"POST {cli.emulator.url}/um/users"
+    body = json.loads("\n".join(lines[3:]))
+    assert body == {"properties": {"firstname": "A", "lastname": "B",
+                                   "email": "a@example.com", "password": "***"}}  # fmt: skip
+    assert "Sup3rSecretPw" not in result.out + result.err
+    users = cli.emulator.client.list_users(depth=1)["items"]
+    assert "a@example.com" not in [u["properties"]["email"] for u in users]
+
+
+def test_dry_run_validates_first(cli: Cli) -> None:
+    result = cli("datacenter", "create", "--name", "x", "--dry-run")
+    assert result.code == 2
+    assert "location" in result.err
+    assert result.out == ""
+
+
+def test_debug_logs_exchanges_with_secrets_masked(cli: Cli) -> None:
+    result = cli(
+        "user", "create", "--firstname", "A", "--lastname", "B", "--email", "a@example.com",
+        "--password", "Sup3rSecretPw", "--debug", "--wait",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert "POST " in result.err and "-> 202" in result.err
+    assert "/status -> 200" in result.err
+    assert "Authorization: Basic ***" in result.err
+    assert "Sup3rSecretPw" not in result.err
+    assert cli.emulator.password not in result.err
+
+
+def test_traceback_only_with_debug(cli: Cli) -> None:
+    assert "Traceback" not in cli("datacenter", "get", "missing").err
+    assert "Traceback" in cli("datacenter", "get", "missing", "--debug").err
+
+
+# 4.1.1 spellings
+
+
+def test_old_spellings_still_work(cli: Cli, dc_id: str) -> None:
+    client = cli.emulator.client
+    shown = cli("datacenter", "show", "-i", dc_id, "--json")
+    assert json.loads(shown.out)["id"] == dc_id
+    assert cli("server", "create", "--datacenterid", dc_id, "--name", "s", "--cores", "1",
+               "--ram", "1024", "--cpufamily", "AMD_OPTERON", "--wait").code == 0  # fmt: skip
+    server = _servers(cli, dc_id)[0]["id"]
+    assert server not in cli("server", "list", "--datacenterid", dc_id).err
+    made = cli("volume", "create", "--datacenterid", dc_id, "--size", "5", "--type", "HDD",
+               "--licencetype", "LINUX", "--json", "--wait")  # fmt: skip
+    volume = json.loads(made.out)["id"]
+    attach = cli("volume", "attach", "--datacenterid", dc_id, "--serverid", server, "-i", volume,
+                 "--wait")  # fmt: skip
+    assert attach.code == 0, attach.err
+    assert [v["id"] for v in client.get_attached_volumes(dc_id, server)["items"]] == [volume]
+    snap = cli("snapshot", "create", "--datacenterid", dc_id, "--volumeid", volume,
+               "--name", "s1", "--json", "--wait")  # fmt: skip
+    assert snap.code == 0, snap.err
+    snapshot = json.loads(snap.out)["id"]
+    restore = cli("snapshot", "restore", "-i", snapshot, "--datacenterid", dc_id,
+                  "--volumeid", volume, "--wait")  # fmt: skip
+    assert restore.code == 0, restore.err
+    ip = cli("ipblock", "create", "--location", "us/las", "--size", "1", "--json")
+    assert json.loads(ip.out)["properties"]["size"] == 1
+    drives = cli("drives", "list", "--datacenterid", dc_id, "--serverid", server, "--json")
+    assert json.loads(drives.out)["items"] == []
+    nic = client.create_nic(dc_id, server, __import__("profitbricks.client").client.NIC(lan=1))
+    client.wait_for_completion(nic)
+    fw = cli("firewall", "create", "--datacenterid", dc_id, "--serverid", server, "--nicid",
+             nic["id"], "--protocol", "TCP", "--portRangeStart", "22", "--portRangeEnd", "22",
+             "--json")  # fmt: skip
+    assert json.loads(fw.out)["properties"]["portRangeStart"] == 22
+    assert cli("server", "delete", "-i", server, "--datacenterid", dc_id, "-f").code == 0
+
+
+def test_old_spellings_are_hidden_from_help(cli: Cli, dc_id: str) -> None:
+    top = cli("--help").out
+    assert "drives" not in top and "firewall," not in top
+    verbs = cli("datacenter", "--help").out
+    assert "{list,get,create,update,delete}" in verbs
+    assert "show" not in verbs.replace("show this help", "")
+    helptext = cli("server", "create", "--help").out
+    assert "--datacenterid" not in helptext and "--cpufamily" not in helptext
+    assert "--datacenter-id" in helptext and "--cpu-family" in helptext
+
+
+# Other commands
+
+
+def test_emulator_command_takes_the_emulators_options(
+    cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli("emulator", "--help")
+    assert exit_info.value.code == 0
+    assert "--progression" in capsys.readouterr().out
+
+
+def test_version(cli: Cli) -> None:
+    from profitbricks import __version__
+
+    result = cli("--version")
+    assert (result.code, result.out) == (0, f"profitbricks {__version__}\n")
