@@ -53,7 +53,7 @@ def cli(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
     monkeypatch.setenv("PROFITBRICKS_PASSWORD", emulator.password)
     monkeypatch.setenv("PROFITBRICKS_API_URL", emulator.url)
     monkeypatch.delenv("PROFITBRICKS_PROFILE", raising=False)
-    yield Cli(emulator)
+    return Cli(emulator)
 
 
 #: The console script's command: the interpreter running the tests, on the package.

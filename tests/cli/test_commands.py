@@ -239,7 +239,8 @@ def test_debug_logs_exchanges_with_secrets_masked(cli: Cli) -> None:
         "--password", "Sup3rSecretPw", "--debug", "--wait",
     )  # fmt: skip
     assert result.code == 0, result.err
-    assert "POST " in result.err and "-> 202" in result.err
+    assert "POST " in result.err
+    assert "-> 202" in result.err
     assert "/status -> 200" in result.err
     assert "Authorization: Basic ***" in result.err
     assert "Sup3rSecretPw" not in result.err
@@ -291,13 +292,16 @@ def test_old_spellings_still_work(cli: Cli, dc_id: str) -> None:
 
 def test_old_spellings_are_hidden_from_help(cli: Cli, dc_id: str) -> None:
     top = cli("--help").out
-    assert "drives" not in top and "firewall," not in top
+    assert "drives" not in top
+    assert "firewall," not in top
     verbs = cli("datacenter", "--help").out
     assert "{list,get,create,update,delete}" in verbs
     assert "show" not in verbs.replace("show this help", "")
     helptext = cli("server", "create", "--help").out
-    assert "--datacenterid" not in helptext and "--cpufamily" not in helptext
-    assert "--datacenter-id" in helptext and "--cpu-family" in helptext
+    assert "--datacenterid" not in helptext
+    assert "--cpufamily" not in helptext
+    assert "--datacenter-id" in helptext
+    assert "--cpu-family" in helptext
 
 
 # Other commands

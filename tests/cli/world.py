@@ -42,7 +42,9 @@ def build_world(emulator: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     lan = _made(c, c.create_lan(dc, LAN(name="lan", public=False)))
     nic = _made(c, c.create_nic(dc, server, NIC(name="eth0", lan=int(lan), dhcp=True)))
     nic2 = _made(c, c.create_nic(dc, server, NIC(name="eth1", lan=int(lan), dhcp=True)))
-    rule = _made(c, c.create_firewall_rule(dc, server, nic, FirewallRule(name="ssh", protocol="TCP")))
+    rule = _made(
+        c, c.create_firewall_rule(dc, server, nic, FirewallRule(name="ssh", protocol="TCP"))
+    )
     volume = _made(c, c.create_volume(dc, Volume(name="data", size=10, licence_type="LINUX")))
     volume2 = _made(c, c.create_volume(dc, Volume(name="spare", size=10, licence_type="LINUX")))
     c.wait_for_completion(c.attach_volume(dc, server, volume))

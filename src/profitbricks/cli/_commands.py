@@ -465,18 +465,18 @@ def _wait(
     """
     statuses: dict[str, str] = dict.fromkeys(request_ids, "QUEUED")
     label = f"request {request_ids[0]}" if len(request_ids) == 1 else "requests"
-    with _progress(io, len(request_ids), f"{label}: QUEUED") as update:
 
-        def on_poll(doc: dict[str, Any]) -> None:
-            request_id = str(doc.get("id", "")).removesuffix("/status")
-            status = (doc.get("metadata") or {}).get("status")
-            if request_id in statuses and isinstance(status, str):
-                statuses[request_id] = status
-                done = sum(s in ("DONE", "FAILED") for s in statuses.values())
-                shown = status if len(statuses) == 1 else f"{done} finished"
-                update(completed=done, description=f"{label}: {shown}")
+    def on_poll(doc: dict[str, Any]) -> None:
+        request_id = str(doc.get("id", "")).removesuffix("/status")
+        status = (doc.get("metadata") or {}).get("status")
+        if request_id in statuses and isinstance(status, str):
+            statuses[request_id] = status
+            done = sum(s in ("DONE", "FAILED") for s in statuses.values())
+            shown = status if len(statuses) == 1 else f"{done} finished"
+            update(completed=done, description=f"{label}: {shown}")
 
-        try:
+    try:
+        with _progress(io, len(request_ids), f"{label}: QUEUED") as update:
             if len(request_ids) == 1:
                 final = client.wait_for_completion(
                     {"requestId": request_ids[0]}, timeout=timeout, on_poll=on_poll
@@ -484,9 +484,9 @@ def _wait(
                 return [dict(final or {})]
             finals = client.wait_for_requests(request_ids, timeout=timeout, on_poll=on_poll)
             return [dict(doc) for doc in finals]
-        except KeyboardInterrupt:
-            pending = [r for r, s in statuses.items() if s not in ("DONE", "FAILED")]
-            raise Interrupted(pending) from None
+    except KeyboardInterrupt:
+        pending = [r for r, s in statuses.items() if s not in ("DONE", "FAILED")]
+        raise Interrupted(pending) from None
 
 
 class Interrupted(KeyboardInterrupt):
