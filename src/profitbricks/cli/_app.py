@@ -43,10 +43,6 @@ _VALUE_OPTIONS = frozenset(
     {"-o", "--output", "--cols", "--query", "--profile", "--api-url", "--config-file"}
 )
 
-_RESOURCE_HELP = {
-    "request": "provisioning requests: list, get, status, and wait for them",
-}
-
 
 def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     """The options every command takes; on a command's own parser they default to unset, so
@@ -88,14 +84,39 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )  # fmt: skip
 
 
-def _resource_order() -> dict[str, list[tuple[str, Any]]]:
-    from .._operations import OPERATIONS
+class _Verb:
+    """A verb of a resource: the operation it runs (None: ``request wait``), the argument its
+    ``-i/--id`` gives, and whether help and completion show it."""
 
-    resources: dict[str, list[tuple[str, Any]]] = {}
+    __slots__ = ("id_param", "name", "operation", "visible")
+
+    def __init__(self, name: str, operation: Any, id_param: str | None, visible: bool) -> None:
+        self.name = name
+        self.operation = operation
+        self.id_param = id_param
+        self.visible = visible
+
+
+def _commands() -> dict[str, dict[str, _Verb]]:
+    """Every resource and its verbs, in the table's order, hidden 4.1.1 verbs included."""
+    from .._operations import OPERATIONS
+    from ._commands import target_param
+    from ._compat import VERB_ALIASES
+
+    tree: dict[str, dict[str, _Verb]] = {}
     for operation in OPERATIONS.values():
         resource, verb = operation.cli
-        resources.setdefault(resource, []).append((verb, operation))
-    return resources
+        verbs = tree.setdefault(resource, {})
+        verbs[verb] = _Verb(verb, operation, target_param(operation), True)
+        if verb == "get":
+            verbs["show"] = _Verb("show", operation, target_param(operation), False)
+    tree["request"]["wait"] = _Verb("wait", None, None, True)
+    for (resource, verb), (name, id_param) in VERB_ALIASES.items():
+        operation = OPERATIONS[name]
+        tree[resource].setdefault(
+            verb, _Verb(verb, operation, id_param or target_param(operation), False)
+        )
+    return tree
 
 
 def build_parser(
@@ -103,16 +124,12 @@ def build_parser(
 ) -> argparse.ArgumentParser:
     """The ``profitbricks`` parser.
 
-    Without ``command`` every resource, verb and option is built. With ``(resource, verb)`` (as
-    found on a command line) only that branch gets its verbs and options, which is all a run
-    needs.
+    Without ``command`` every resource, verb and option is built. With ``(resource, verb)`` (the
+    first two words of a command line) only that branch is built when both name a command,
+    which is all a run needs; help and error messages still list every visible command.
     """
-    from ._commands import DEFAULT_TIMEOUT, add_operation_arguments, run_request_wait
-    from ._compat import RESOURCE_ALIASES, VERB_ALIASES
+    from ._compat import RESOURCE_ALIASES
 
-    full = command is None
-    want_resource, want_verb = command or (None, None)
-    want_resource = RESOURCE_ALIASES.get(want_resource or "", want_resource)
     parser = argparse.ArgumentParser(
         prog="profitbricks",
         description="Every operation of the ProfitBricks Cloud API v4 from the shell.",
@@ -122,91 +139,80 @@ def build_parser(
     parser.add_argument("-V", "--version", action="version", version=f"profitbricks {__version__}")
     _global_options(parser, top=True)
     subparsers = parser.add_subparsers(dest="resource", metavar="COMMAND")
-    resources = _resource_order()
+    tree = _commands()
+    names = {**{r: r for r in tree}, **RESOURCE_ALIASES}
+    typed_resource, typed_verb = command or (None, None)
+    only = None if command is None or typed_resource not in names else typed_resource
     visible: list[str] = []
-    aliases_of = {new: old for old, new in RESOURCE_ALIASES.items()}
-    compat: dict[str, list[tuple[str, str, str | None]]] = {}
-    for (old_resource, old_verb), (name, id_param) in VERB_ALIASES.items():
-        compat.setdefault(old_resource, []).append((old_verb, name, id_param))
-
-    def add_verbs(resource_parser: argparse.ArgumentParser, resource: str) -> None:
-        from .._operations import OPERATIONS
-        from ._commands import target_param
-
-        verbs = resource_parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-        shown = []
-        entries = list(resources.get(resource, ()))
-        for verb, operation in entries:
-            shown.append(verb)
-            build = full or want_verb in (verb, "show" if verb == "get" else None)
-            names = [verb, "show"] if verb == "get" else [verb]
-            for index, name in enumerate(names):
-                kwargs: dict[str, Any] = {"description": operation.summary}
-                if index == 0:
-                    kwargs["help"] = operation.summary
-                sub = verbs.add_parser(name, **kwargs)
-                if build and (full or name == want_verb):
-                    add_operation_arguments(sub, operation, target_param(operation))
-                    _global_options(sub, top=False)
-        for old_verb, name, id_param in compat.get(resource, ()):
-            if any(old_verb == verb for verb, _ in entries):
-                continue
-            operation = OPERATIONS[name]
-            sub = verbs.add_parser(old_verb, description=operation.summary)
-            if full or want_verb == old_verb:
-                add_operation_arguments(sub, operation, id_param or target_param(operation))
-                _global_options(sub, top=False)
-        if resource == "request":
-            shown.append("wait")
-            sub = verbs.add_parser(
-                "wait", help="Wait until provisioning requests are DONE (or FAILED).",
-                description="Wait until provisioning requests are DONE (or FAILED); print "
-                "their final status. Exit 3 when one FAILED, 4 on timeout.",
-            )  # fmt: skip
-            sub.add_argument("request_ids", nargs="+", metavar="REQUEST_ID")
-            sub.add_argument(
-                "--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                help=f"give up after SECONDS (default {DEFAULT_TIMEOUT:g}, exit 4)",
-            )  # fmt: skip
-            _global_options(sub, top=False)
-            sub.set_defaults(handler=run_request_wait)
-        verbs.metavar = "{" + ",".join(shown) + "}"
-
-    for resource, entries in resources.items():
-        verbs_text = ", ".join(verb for verb, _ in entries)
-        help_text = _RESOURCE_HELP.get(resource, f"{verbs_text}")
-        names = [resource]
-        if resource in aliases_of:
-            names.append(aliases_of[resource])
-        for index, name in enumerate(names):
-            kwargs: dict[str, Any] = {"description": f"Commands of {resource}: {verbs_text}."}
-            if index == 0:
-                kwargs["help"] = help_text
-                visible.append(name)
-            resource_parser = subparsers.add_parser(name, **kwargs)
-            if full or want_resource == resource:
-                add_verbs(resource_parser, resource)
-    # 4.1.1 resources with no entry of their own (``snapshot create`` is ``volume snapshot``)
-    # exist through their entries; those whose resource exists were added above.
+    for name, resource in names.items():
+        verbs = tree[resource]
+        hidden = name in RESOURCE_ALIASES
+        shown = [verb.name for verb in verbs.values() if verb.visible]
+        if not hidden:
+            visible.append(name)
+        if only is not None and name != only:
+            continue
+        kwargs: dict[str, Any] = {"description": f"Commands of {resource}: {', '.join(shown)}."}
+        if not hidden:
+            kwargs["help"] = ", ".join(shown)
+        resource_parser = subparsers.add_parser(name, **kwargs)
+        if command is None or only is not None:
+            _add_verbs(resource_parser, verbs, None if command is None else typed_verb)
     visible.append("emulator")
-    emulator = subparsers.add_parser(
-        "emulator", help="run the local API emulator (options: profitbricks emulator --help)",
-        add_help=False,
-    )  # fmt: skip
-    emulator.add_argument("emulator_args", nargs=argparse.REMAINDER)
-    emulator.set_defaults(handler=_run_emulator)
+    if only is None:
+        emulator = subparsers.add_parser(
+            "emulator", help="run the local API emulator (options: profitbricks emulator --help)",
+            add_help=False,
+        )  # fmt: skip
+        emulator.add_argument("emulator_args", nargs=argparse.REMAINDER)
+        emulator.set_defaults(handler=_run_emulator)
     for name in EXTRA_COMMANDS:
         try:
             module = import_module(f"{__package__}._{name}")
         except ImportError:
             continue
+        visible.append(name)
+        if only is not None:
+            continue
         if name == "completion":
             module.add_completion_parser(subparsers, build_parser)
         else:
             getattr(module, f"add_{name}_parser")(subparsers)
-        visible.append(name)
     subparsers.metavar = "{" + ",".join(visible) + "}"
     return parser
+
+
+def _add_verbs(
+    resource_parser: argparse.ArgumentParser, verbs: dict[str, _Verb], typed_verb: str | None
+) -> None:
+    """The verbs of a resource; all of them, or only ``typed_verb`` when it names one."""
+    from ._commands import DEFAULT_TIMEOUT, _seconds, add_operation_arguments, run_request_wait
+
+    subparsers = resource_parser.add_subparsers(dest="verb", required=True)
+    subparsers.metavar = "{" + ",".join(v.name for v in verbs.values() if v.visible) + "}"
+    for verb in verbs.values():
+        if typed_verb in verbs and verb.name != typed_verb:
+            continue
+        summary = (
+            verb.operation.summary
+            if verb.operation is not None
+            else "Wait until provisioning requests are DONE (or FAILED); print their final "
+            "status. Exit 3 when one FAILED, 4 on timeout."
+        )
+        kwargs: dict[str, Any] = {"description": summary}
+        if verb.visible:
+            kwargs["help"] = summary
+        sub = subparsers.add_parser(verb.name, **kwargs)
+        if verb.operation is not None:
+            add_operation_arguments(sub, verb.operation, verb.id_param)
+        else:
+            sub.add_argument("request_ids", nargs="+", metavar="REQUEST_ID")
+            sub.add_argument(
+                "--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                help=f"give up after SECONDS (default {DEFAULT_TIMEOUT:g}, exit 4)",
+            )  # fmt: skip
+            sub.set_defaults(handler=run_request_wait)
+        _global_options(sub, top=False)
 
 
 def _run_emulator(args: argparse.Namespace, io: Console) -> int:
@@ -260,6 +266,10 @@ def run(argv: Sequence[str] | None = None, io: Console | None = None) -> int:
     """Parse ``argv``, run the command, report errors; returns the exit status."""
     io = io or Console()
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments in (["--version"], ["-V"]):
+        # Answered before the command tree is built: scripts call this to check the install.
+        io.out(f"profitbricks {__version__}")
+        return OK
     debug = "--debug" in arguments
     try:
         return _run(arguments, io, debug)

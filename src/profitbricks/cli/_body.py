@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import fields
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._operations import Body, Operation
@@ -71,6 +70,8 @@ def field_options(operation: Operation[Any]) -> list[FieldOption]:
     resources only through ``--from-file``); an update, snapshot or share takes the keyword
     arguments of its SDK method, typed by the resource's field where it has one.
     """
+    from dataclasses import fields
+
     resource = operation.resource
     metas: dict[str, tuple[Mapping[str, Any] | None, str]] = (
         {f.name: (f.metadata, str(f.type)) for f in fields(resource)} if resource else {}
@@ -137,6 +138,8 @@ def resource_from_document(cls: type[Resource], doc: Any, where: str) -> Resourc
     Nested resources become resource objects of their own class, ``{"id": ...}`` items become
     references. Raises UsageError naming the path of any property or entity the class lacks.
     """
+    from dataclasses import fields
+
     from .. import resources
 
     if not isinstance(doc, Mapping):
