@@ -321,3 +321,70 @@ def test_version(cli: Cli) -> None:
 
     result = cli("--version")
     assert (result.code, result.out) == (0, f"profitbricks {__version__}\n")
+
+
+# Conveniences kept from 4.1.1
+
+
+def test_image_aliases_of_a_location(cli: Cli) -> None:
+    expected = cli.emulator.client.get_location("us/las", depth=1)["properties"]["imageAliases"]
+    assert expected
+    result = cli("image", "aliases", "-l", "us/las", "-o", "json")
+    assert json.loads(result.out) == expected
+    assert cli("image", "aliases", "us/las", "-o", "text").out.splitlines() == expected
+
+
+def test_group_user_add_and_remove(cli: Cli) -> None:
+    from profitbricks.client import Group, User
+
+    client = cli.emulator.client
+    group = client.create_group(Group(name="g"))["id"]
+    user = client.create_user(User("A", "B", "ab@example.com", "Secret123pw"))["id"]
+    assert cli("group", "user", "-i", group, "--adduser", user, "--wait").code == 0
+    assert [u["id"] for u in client.list_group_users(group)["items"]] == [user]
+    members = cli("group", "users", "-i", group, "-o", "text", "--cols", "id")
+    assert members.out == user + "\n"
+    assert cli("group", "user", "-i", group, "--removeuser", user, "--wait").code == 0
+    assert client.list_group_users(group)["items"] == []
+
+
+def test_resource_list_by_type_and_nic_list_by_load_balancer(cli: Cli, dc_id: str) -> None:
+    from profitbricks.client import NIC, LoadBalancer
+
+    by_type = cli("resource", "list", "--resourcetype", "datacenter", "-o", "text", "--cols", "id")
+    assert by_type.out == dc_id + "\n"
+    client = cli.emulator.client
+    server = client.create_server(dc_id, Server(name="s", cores=1, ram=1024))["id"]
+    nic = client.create_nic(dc_id, server, NIC(lan=1))["id"]
+    lb = client.create_loadbalancer(dc_id, LoadBalancer(name="lb"))["id"]
+    client.add_loadbalanced_nics(dc_id, lb, nic)
+    balanced = cli("nic", "list", "--datacenterid", dc_id, "--loadbalancerid", lb, "-o", "json")
+    assert [n["id"] for n in json.loads(balanced.out)["items"]] == [nic]
+
+
+def test_nic_add_and_remove_ip(cli: Cli, dc_id: str) -> None:
+    from profitbricks.client import NIC
+
+    client = cli.emulator.client
+    server = client.create_server(dc_id, Server(name="s", cores=1, ram=1024))["id"]
+    nic = client.create_nic(dc_id, server, NIC(lan=1, ips=["10.0.0.5"]))["id"]
+    ids = ["--datacenter-id", dc_id, "--server-id", server, nic]
+    assert cli("nic", "update", *ids, "--addip", "10.0.0.6", "--wait").code == 0
+    assert client.get_nic(dc_id, server, nic)["properties"]["ips"] == ["10.0.0.5", "10.0.0.6"]
+    assert cli("nic", "update", *ids, "--remove-ip", "10.0.0.5", "--wait").code == 0
+    assert client.get_nic(dc_id, server, nic)["properties"]["ips"] == ["10.0.0.6"]
+    missing = cli("nic", "update", *ids, "--remove-ip", "10.9.9.9")
+    assert missing.code == 2
+    assert "10.9.9.9" in missing.err
+
+
+def test_lan_ip_failover_pairs(cli: Cli, dc_id: str) -> None:
+    pairs = "10.0.0.1,nic-a;10.0.0.2,nic-b"
+    result = cli("lan", "update", "--datacenter-id", dc_id, "1", "--ipfailover", pairs, "--dry-run")
+    assert result.code == 0, result.err
+    body = json.loads(result.out.split("\n\n", 1)[1])
+    assert body == {"ipFailover": [{"ip": "10.0.0.1", "nicUuid": "nic-a"},
+                                   {"ip": "10.0.0.2", "nicUuid": "nic-b"}]}  # fmt: skip
+    bad = cli("lan", "update", "--datacenter-id", dc_id, "1", "--ip-failover", "10.0.0.1")
+    assert bad.code == 2
+    assert "IP,NIC_ID" in bad.err

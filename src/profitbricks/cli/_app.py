@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
@@ -88,13 +88,23 @@ class _Verb:
     """A verb of a resource: the operation it runs (None: ``request wait``), the argument its
     ``-i/--id`` gives, and whether help and completion show it."""
 
-    __slots__ = ("id_param", "name", "operation", "visible")
+    __slots__ = ("build", "id_param", "name", "operation", "summary", "visible")
 
-    def __init__(self, name: str, operation: Any, id_param: str | None, visible: bool) -> None:
+    def __init__(
+        self,
+        name: str,
+        operation: Any,
+        id_param: str | None,
+        visible: bool,
+        build: Callable[[argparse.ArgumentParser], None] | None = None,
+        summary: str = "",
+    ) -> None:
         self.name = name
         self.operation = operation
         self.id_param = id_param
         self.visible = visible
+        self.build = build
+        self.summary = summary or (operation.summary if operation is not None else "")
 
 
 def _commands() -> dict[str, dict[str, _Verb]]:
@@ -110,7 +120,18 @@ def _commands() -> dict[str, dict[str, _Verb]]:
         verbs[verb] = _Verb(verb, operation, target_param(operation), True)
         if verb == "get":
             verbs["show"] = _Verb("show", operation, target_param(operation), False)
-    tree["request"]["wait"] = _Verb("wait", None, None, True)
+    from . import _extras
+
+    tree["request"]["wait"] = _Verb(
+        "wait", None, None, True, _extras.add_request_wait_arguments, _extras.REQUEST_WAIT_HELP
+    )
+    tree["image"]["aliases"] = _Verb(
+        "aliases", None, None, True, _extras.add_image_aliases_arguments,
+        _extras.IMAGE_ALIASES_HELP,
+    )  # fmt: skip
+    tree["group"]["user"] = _Verb(
+        "user", None, None, False, _extras.add_group_user_arguments, "Add or remove a member."
+    )
     for (resource, verb), (name, id_param) in VERB_ALIASES.items():
         operation = OPERATIONS[name]
         tree[resource].setdefault(
@@ -186,32 +207,21 @@ def _add_verbs(
     resource_parser: argparse.ArgumentParser, verbs: dict[str, _Verb], typed_verb: str | None
 ) -> None:
     """The verbs of a resource; all of them, or only ``typed_verb`` when it names one."""
-    from ._commands import DEFAULT_TIMEOUT, _seconds, add_operation_arguments, run_request_wait
+    from ._commands import add_operation_arguments
 
     subparsers = resource_parser.add_subparsers(dest="verb", required=True)
     subparsers.metavar = "{" + ",".join(v.name for v in verbs.values() if v.visible) + "}"
     for verb in verbs.values():
         if typed_verb in verbs and verb.name != typed_verb:
             continue
-        summary = (
-            verb.operation.summary
-            if verb.operation is not None
-            else "Wait until provisioning requests are DONE (or FAILED); print their final "
-            "status. Exit 3 when one FAILED, 4 on timeout."
-        )
-        kwargs: dict[str, Any] = {"description": summary}
+        kwargs: dict[str, Any] = {"description": verb.summary}
         if verb.visible:
-            kwargs["help"] = summary
+            kwargs["help"] = verb.summary
         sub = subparsers.add_parser(verb.name, **kwargs)
-        if verb.operation is not None:
-            add_operation_arguments(sub, verb.operation, verb.id_param)
+        if verb.build is not None:
+            verb.build(sub)
         else:
-            sub.add_argument("request_ids", nargs="+", metavar="REQUEST_ID")
-            sub.add_argument(
-                "--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                help=f"give up after SECONDS (default {DEFAULT_TIMEOUT:g}, exit 4)",
-            )  # fmt: skip
-            sub.set_defaults(handler=run_request_wait)
+            add_operation_arguments(sub, verb.operation, verb.id_param)
         _global_options(sub, top=False)
 
 

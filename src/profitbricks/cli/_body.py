@@ -25,7 +25,7 @@ class FieldOption(NamedTuple):
     """A body property given as an option: the SDK's argument name, its type, its API name."""
 
     name: str
-    kind: str  # "str" | "int" | "bool" | "list"
+    kind: str  # "str" | "int" | "bool" | "list" | "failover" (IP,NIC_ID pairs)
     api: str
 
 
@@ -37,6 +37,8 @@ def _kind_of(meta: Mapping[str, Any] | None, annotation: str) -> str:
         return "str"
     if annotation.startswith(("bool", "int")):
         return annotation.split(" ", 1)[0].split("|", 1)[0]
+    if annotation.startswith("Sequence[Mapping"):
+        return "failover"
     if annotation.startswith(("Sequence", "list")):
         return "list"
     return "str"

@@ -78,6 +78,19 @@ def _bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
+def _failover(text: str) -> list[dict[str, str]]:
+    """``IP,NIC_ID`` pairs, ``;``-separated (the 4.1.1 ``--ipfailover`` form) -> ipFailover."""
+    pairs = []
+    for part in text.split(";"):
+        ip, comma, nic = part.strip().partition(",")
+        if not (comma and ip.strip() and nic.strip()):
+            raise argparse.ArgumentTypeError(
+                f"expected IP,NIC_ID pairs separated by ';', got {text!r}"
+            )
+        pairs.append({"ip": ip.strip(), "nicUuid": nic.strip()})
+    return pairs
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -161,9 +174,12 @@ def add_operation_arguments(
                 kwargs = {"type": int, "metavar": "N"}
             elif option.kind == "list":
                 kwargs = {"action": "append", "metavar": "VALUE"}
+            elif option.kind == "failover":
+                kwargs = {"type": _failover, "action": "extend", "metavar": "IP,NIC_ID[;...]"}
             else:
                 kwargs = {"metavar": "TEXT"}
-            help_text = f"{option.api}" + (" (repeat for several)" if option.kind == "list" else "")
+            several = option.kind in ("list", "failover")
+            help_text = f"{option.api}" + (" (repeat for several)" if several else "")
             _add(props, taken, option.name, f"f_{option.name}", help_text, extra, **kwargs)  # type: ignore[arg-type]
     if operation.body in (Body.RESOURCE, Body.PATCH, Body.PROPERTIES):
         parser.add_argument(
@@ -194,7 +210,28 @@ def add_operation_arguments(
         "--dry-run", action="store_true",
         help="print the request that would be sent (secrets masked) and send nothing",
     )  # fmt: skip
+    redirect = REDIRECTS.get(operation.name)
+    if redirect is not None:
+        param = redirect[0]
+        _add(parser, taken, param, f"a_{param}", argparse.SUPPRESS)
+    if operation.name == "update_nic":
+        parser.add_argument(
+            "--add-ip", "--addip", dest="add_ip", action="append", metavar="IP",
+            help="add an IP to the NIC's list (read, then change)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--remove-ip", "--removeip", dest="remove_ip", action="append", metavar="IP",
+            help="remove an IP from the NIC's list (read, then change)",
+        )  # fmt: skip
     parser.set_defaults(handler=run_operation, operation=operation.name, id_param=id_param)
+
+
+#: ``operation -> (argument, operation)``: when the argument is given, the other operation
+#: runs (4.1.1's ``resource list --resourcetype T`` and ``nic list --loadbalancerid LB``).
+REDIRECTS: Mapping[str, tuple[str, str]] = {
+    "list_resources": ("resource_type", "list_resources_of_type"),
+    "list_nics": ("loadbalancer_id", "get_loadbalancer_members"),
+}
 
 
 # Running a command
@@ -314,10 +351,15 @@ def _call(client: ProfitBricksService, operation: Operation[Any], arguments: dic
 def run_operation(args: argparse.Namespace, io: Console) -> int:
     """Run the operation command parsed into ``args``; returns the exit status."""
     operation = OPERATIONS[args.operation]
+    redirect = REDIRECTS.get(operation.name)
+    if redirect is not None and getattr(args, f"a_{redirect[0]}", None) is not None:
+        operation = OPERATIONS[redirect[1]]
     count = getattr(args, "count", 1)
     if count > 1:
         return _run_bulk(args, io, operation, count)
     arguments = _call_arguments(args, io, operation)
+    if getattr(args, "add_ip", None) or getattr(args, "remove_ip", None):
+        arguments["ips"] = _changed_ips(args, operation, arguments)
     wire = operation.prepare({**method_defaults(operation), **arguments})
     if args.dry_run:
         _print_request(io, operation, wire, _client_kwargs(args).get("host_base"))
@@ -340,6 +382,24 @@ def run_operation(args: argparse.Namespace, io: Console) -> int:
             io.note(f"request {request_id} accepted (profitbricks request wait {request_id})")
         _print(args, io, result)
     return 0
+
+
+def _changed_ips(
+    args: argparse.Namespace, operation: Operation[Any], arguments: Mapping[str, Any]
+) -> list[str]:
+    """The NIC's IPs (read with a get) plus ``--add-ip``, minus ``--remove-ip``."""
+    params = {name: arguments[name] for name in _GETS["nic"].params}
+    with make_client(args) as client:
+        current = client.get_nic(**params)
+    ips = list(arguments.get("ips") or (current.get("properties") or {}).get("ips") or [])
+    for ip in args.add_ip or ():
+        if ip not in ips:
+            ips.append(ip)
+    for ip in args.remove_ip or ():
+        if ip not in ips:
+            raise UsageError(f"--remove-ip {ip}: the NIC has no such IP ({', '.join(ips)})")
+        ips.remove(ip)
+    return ips
 
 
 def _print(args: argparse.Namespace, io: Console, doc: Any) -> None:

@@ -1,0 +1,79 @@
+"""Pure functions of the command line: cells, lookups, bodies from documents, old flags."""
+
+from __future__ import annotations
+
+import pytest
+
+from profitbricks._payload import resource_body
+from profitbricks.cli._body import resource_from_document, snake
+from profitbricks.cli._compat import old_flags
+from profitbricks.cli._output import UsageError, cell, lookup
+from profitbricks.resources import (
+    LAN,
+    NIC,
+    Datacenter,
+    FirewallRule,
+    LoadBalancer,
+    Server,
+    Volume,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, ""), (True, "true"), (False, "false"), ([1, "a"], "1,a"), ({"b": 1}, '{"b":1}'),
+     ("two\nlines", "two lines"), (2048, "2048")],
+)  # fmt: skip
+def test_cell(value: object, shown: str) -> None:
+    assert cell(value) == shown
+
+
+def test_lookup_dotted_and_short_paths() -> None:
+    item = {"id": "x", "properties": {"name": "n", "ips": ["a", "b"]}, "metadata": {"state": "S"}}
+    assert lookup(item, "properties.name") == "n"
+    assert lookup(item, "name") == "n"
+    assert lookup(item, "state") == "S"
+    assert lookup(item, "properties.ips.1") == "b"
+    assert lookup(item, "properties.missing") is None
+    assert lookup("not a mapping", "id") is None
+
+
+def test_composite_document_round_trips_through_the_serializer() -> None:
+    dc = Datacenter(
+        name="d", location="de/fra", description="x",
+        servers=[Server(name="s", cores=2, ram=2048, boot_volume_id="vol-1",
+                        create_volumes=[Volume(name="v", size=5, licence_type="LINUX")],
+                        attach_volumes=["vol-2"],
+                        nics=[NIC(name="n", lan=1, dhcp=True,
+                                  firewall_rules=[FirewallRule(name="f", protocol="TCP")])])],
+        lans=[LAN(name="l", public=True, nics=["nic-1"])],
+        loadbalancers=[LoadBalancer(name="lb", balancednics=["nic-1"])],
+    )  # fmt: skip
+    body = resource_body(dc)
+    rebuilt = resource_from_document(Datacenter, body, "body")
+    assert resource_body(rebuilt) == body
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"properties": {"colour": 1}}, "f.properties.colour: not a property of Datacenter"),
+        ({"props": {}}, "f.props: not allowed here"),
+        ({"entities": {"nics": {"items": []}}}, "f.entities.nics: Datacenter has no such"),
+        ({"entities": {"servers": {"items": [{"properties": {"x": 1}}]}}},
+         "f.entities.servers.items[0].properties.x: not a property of Server"),
+        ([], "f: must be a JSON object"),
+    ],
+)  # fmt: skip
+def test_document_errors_name_the_path(doc: object, message: str) -> None:
+    with pytest.raises(UsageError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        resource_from_document(Datacenter, doc, "f")
+
+
+def test_snake_and_old_flags() -> None:
+    assert snake("licenceType") == "licence_type"
+    assert snake("discVirtioHotPlug") == "disc_virtio_hot_plug"
+    assert old_flags("datacenter_id") == ["--datacenterid", "--datacenterId"]
+    assert old_flags("source_mac") == ["--sourcemac", "--sourceMac"]
+    assert old_flags("name") == []
+    assert "--bootVolume" in old_flags("boot_volume_id")
