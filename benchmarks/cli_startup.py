@@ -8,6 +8,7 @@ noise hits all alike):
 - ``profitbricks --version``: the console script, parser only;
 - ``profitbricks datacenter list``: a whole command against an emulator served by this process
   (``running_emulator``), five data centres, table output;
+- ``python -c 'import urllib3'``: the SDK's HTTP library alone;
 - ``python -c <SDK list_datacenters>``: the same call made by a script with the SDK alone, the
   floor for any command line on this SDK;
 - ``profitbricks datacenter list -o json --query ...``: the same with jmespath loaded.
@@ -107,6 +108,7 @@ def main() -> None:
             "profitbricks datacenter list -o json --query": [
                 script, "datacenter", "list", "-o", "json", "--query", "items[].id",
             ],
+            "python -c 'import urllib3'": [sys.executable, "-c", "import urllib3"],
             "python -c <SDK list_datacenters>": [
                 sys.executable, "-c",
                 "from profitbricks.client import ProfitBricksService as S\n"

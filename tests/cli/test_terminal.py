@@ -8,6 +8,7 @@ import os
 import pty
 import signal
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -189,3 +190,33 @@ def test_subprocess_sample(cli: Cli, dc_id: str) -> None:
         [*PROFITBRICKS, "datacenter", "list"], env=env, capture_output=True, text=True, timeout=60
     )
     assert nocreds.returncode == 5, nocreds.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "absent"),
+    [
+        (["--version"], ("urllib3", "profitbricks.client", "profitbricks._operations", "json")),
+        (
+            ["datacenter", "list"],
+            ("rich", "jmespath", "profitbricks.aio", "aiohttp", "profitbricks.resources",
+             "profitbricks.emulator", "dataclasses"),
+        ),
+        (["datacenter", "list", "--query", "items", "-o", "json"], ("rich", "profitbricks.aio")),
+    ],
+)  # fmt: skip
+def test_heavy_modules_load_only_when_used(
+    cli: Cli, dc_id: str, argv: list[str], absent: tuple[str, ...]
+) -> None:
+    code = (
+        "import sys\n"
+        "from profitbricks.cli import main\n"
+        f"code = main({argv!r})\n"
+        f"loaded = [m for m in {absent!r} if m in sys.modules]\n"
+        "print(loaded, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=cli.env(), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "[]"

@@ -85,8 +85,9 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 class _Verb:
-    """A verb of a resource: the operation it runs (None: ``request wait``), the argument its
-    ``-i/--id`` gives, and whether help and completion show it."""
+    """A verb of a resource: the operation it runs (None: built by ``build``), the argument
+    its ``-i/--id`` gives (None: the id the operation acts on), and whether help and completion
+    show it."""
 
     __slots__ = ("build", "id_param", "name", "operation", "summary", "visible")
 
@@ -110,16 +111,15 @@ class _Verb:
 def _commands() -> dict[str, dict[str, _Verb]]:
     """Every resource and its verbs, in the table's order, hidden 4.1.1 verbs included."""
     from .._operations import OPERATIONS
-    from ._commands import target_param
     from ._compat import VERB_ALIASES
 
     tree: dict[str, dict[str, _Verb]] = {}
     for operation in OPERATIONS.values():
         resource, verb = operation.cli
         verbs = tree.setdefault(resource, {})
-        verbs[verb] = _Verb(verb, operation, target_param(operation), True)
+        verbs[verb] = _Verb(verb, operation, None, True)
         if verb == "get":
-            verbs["show"] = _Verb("show", operation, target_param(operation), False)
+            verbs["show"] = _Verb("show", operation, None, False)
     from . import _extras
 
     tree["request"]["wait"] = _Verb(
@@ -134,9 +134,7 @@ def _commands() -> dict[str, dict[str, _Verb]]:
     )
     for (resource, verb), (name, id_param) in VERB_ALIASES.items():
         operation = OPERATIONS[name]
-        tree[resource].setdefault(
-            verb, _Verb(verb, operation, id_param or target_param(operation), False)
-        )
+        tree[resource].setdefault(verb, _Verb(verb, operation, id_param, False))
     return tree
 
 
@@ -207,7 +205,7 @@ def _add_verbs(
     resource_parser: argparse.ArgumentParser, verbs: dict[str, _Verb], typed_verb: str | None
 ) -> None:
     """The verbs of a resource; all of them, or only ``typed_verb`` when it names one."""
-    from ._commands import add_operation_arguments
+    from ._commands import add_operation_arguments, target_param
 
     subparsers = resource_parser.add_subparsers(dest="verb", required=True)
     subparsers.metavar = "{" + ",".join(v.name for v in verbs.values() if v.visible) + "}"
@@ -221,7 +219,8 @@ def _add_verbs(
         if verb.build is not None:
             verb.build(sub)
         else:
-            add_operation_arguments(sub, verb.operation, verb.id_param)
+            id_param = verb.id_param or target_param(verb.operation)
+            add_operation_arguments(sub, verb.operation, id_param)
         _global_options(sub, top=False)
 
 

@@ -72,6 +72,8 @@ def field_options(operation: Operation[Any]) -> list[FieldOption]:
     resources only through ``--from-file``); an update, snapshot or share takes the keyword
     arguments of its SDK method, typed by the resource's field where it has one.
     """
+    if operation.body not in (Body.RESOURCE, Body.PATCH, Body.PROPERTIES, Body.FORM):
+        return []
     from dataclasses import fields
 
     resource = operation.resource
@@ -89,8 +91,6 @@ def field_options(operation: Operation[Any]) -> list[FieldOption]:
                 continue
             options.append(FieldOption(name, _kind_of(meta, annotation), meta["api"]))
         return options
-    if operation.body not in (Body.PATCH, Body.PROPERTIES, Body.FORM):
-        return []
     func = sdk_method(operation)
     if func is None:
         return []
