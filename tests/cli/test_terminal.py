@@ -41,7 +41,7 @@ class Terminal:
         deadline = time.monotonic() + timeout
         while needle not in self.seen:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{needle!r} not seen in {self.seen!r}")
+                raise AssertionError(f"{needle!r} not seen; last output: {self.seen[-300:]!r}")
             try:
                 chunk = os.read(self.master, 4096)
             except OSError:
@@ -220,3 +220,19 @@ def test_heavy_modules_load_only_when_used(
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "[]"
+
+
+def test_ctrl_c_during_a_bulk_wait_lists_every_submitted_request(cli: Cli, dc_id: str) -> None:
+    cli.emulator.configure(progression="polls:100000")
+    argv = ["server", "create", "--datacenter-id", dc_id, "--count", "3", "--name", "s-{i}",
+            "--cores", "1", "--ram", "1024", "--wait"]  # fmt: skip
+    term = Terminal(argv, cli.env(), pipe_stdout=True)
+    term.read_until(b"3 submitted")
+    os.killpg(term.proc.pid, signal.SIGINT)
+    code, _ = term.finish()
+    assert code == 130
+    requests = cli.emulator.client.list_requests(depth=1)["items"][:3]
+    line = term.seen.split(b"requests still pending: ", 1)[1].split(b"\r\n", 1)[0]
+    assert sorted(line.decode().split()) == sorted(r["id"] for r in requests)
+    assert term.seen.count(b"pending") == 1
+    assert b"Traceback" not in term.seen

@@ -177,22 +177,22 @@ def build_parser(
         resource_parser = subparsers.add_parser(name, **kwargs)
         if command is None or only is not None:
             _add_verbs(resource_parser, verbs, None if command is None else typed_verb)
+    if only is not None:
+        # A run of a known resource needs nothing more (its usage lines say COMMAND here).
+        return parser
     visible.append("emulator")
-    if only is None:
-        emulator = subparsers.add_parser(
-            "emulator", help="run the local API emulator (options: profitbricks emulator --help)",
-            add_help=False,
-        )  # fmt: skip
-        emulator.add_argument("emulator_args", nargs=argparse.REMAINDER)
-        emulator.set_defaults(handler=_run_emulator)
+    emulator = subparsers.add_parser(
+        "emulator", help="run the local API emulator (options: profitbricks emulator --help)",
+        add_help=False,
+    )  # fmt: skip
+    emulator.add_argument("emulator_args", nargs=argparse.REMAINDER)
+    emulator.set_defaults(handler=_run_emulator)
     for name in EXTRA_COMMANDS:
         try:
             module = import_module(f"{__package__}._{name}")
         except ImportError:
             continue
         visible.append(name)
-        if only is not None:
-            continue
         if name == "completion":
             module.add_completion_parser(subparsers, build_parser)
         else:
@@ -252,18 +252,24 @@ def _command_of(argv: Sequence[str]) -> tuple[str | None, str | None]:
 
 @contextmanager
 def _debug_log(io: Console, debug: bool) -> Iterator[None]:
-    """With ``--debug``: the ``profitbricks`` logger at DEBUG on stderr for the command."""
-    if not debug:
-        yield
-        return
+    """With ``--debug``: the ``profitbricks`` logger at DEBUG on stderr for the command.
+
+    Without it the SDK's records go nowhere: what a command has to say (an interrupted bulk
+    run's requests, say) it says in its own one-line error.
+    """
     import logging
 
-    handler = logging.StreamHandler(io.stderr)
-    handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+    handler: logging.Handler
+    if debug:
+        handler = logging.StreamHandler(io.stderr)
+        handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+    else:
+        handler = logging.NullHandler()
     logger = logging.getLogger("profitbricks")
     level = logger.level
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    if debug:
+        logger.setLevel(logging.DEBUG)
     try:
         yield
     finally:

@@ -87,7 +87,7 @@ def field_options(operation: Operation[Any]) -> list[FieldOption]:
                 continue
             if "entity" in meta:
                 if meta["items"] == "ref":
-                    options.append(FieldOption(name, "list", meta["entity"]))
+                    options.append(FieldOption(name, "list", f"ids of {meta['entity']}"))
                 continue
             options.append(FieldOption(name, _kind_of(meta, annotation), meta["api"]))
         return options

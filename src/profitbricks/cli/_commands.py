@@ -130,6 +130,18 @@ def _add(
         parser.add_argument(*hidden, dest=dest, help=argparse.SUPPRESS, **kwargs)
 
 
+_KIND_HELP = {
+    "int": " (a whole number)",
+    "bool": " (true or false; the option alone means true)",
+    "list": " (repeat for several)",
+    "failover": " (repeat, or separate pairs with ';')",
+}
+
+
+def _noun(name: str) -> str:
+    return name.removesuffix("_id").replace("_", " ")
+
+
 def add_operation_arguments(
     parser: argparse.ArgumentParser, operation: Operation[Any], id_param: str | None
 ) -> None:
@@ -141,7 +153,10 @@ def add_operation_arguments(
     target = target_param(operation)
     if target is not None:
         parser.add_argument(
-            "target", nargs="?", metavar=target.upper(), help=f"the same as {_flag(target)}"
+            "target",
+            nargs="?",
+            metavar=target.upper(),
+            help=f"the {_noun(target)} id (or {_flag(target)})",
         )
     if id_param is not None:
         parser.add_argument("-i", "--id", dest="old_id", help=argparse.SUPPRESS)
@@ -151,7 +166,7 @@ def add_operation_arguments(
         ids.append(operation.body_arg)
     group = parser.add_argument_group("resource ids")
     for name in ids:
-        _add(group, taken, name, f"a_{name}", f"the {name.removesuffix('_id')} id")  # type: ignore[arg-type]
+        _add(group, taken, name, f"a_{name}", f"the {_noun(name)} id", metavar="ID")  # type: ignore[arg-type]
     if "depth" in operation.query:
         default = method_defaults(operation).get("depth", 1)
         parser.add_argument(
@@ -164,7 +179,8 @@ def add_operation_arguments(
         props = parser.add_argument_group("properties (see also --from-file)")
         for option in options:
             if option.name == target:
-                _add(props, taken, option.name, f"a_{option.name}", f"the {option.api} id")  # type: ignore[arg-type]
+                help_text = f"the {_noun(option.name)} id"
+                _add(props, taken, option.name, f"a_{option.name}", help_text, metavar="ID")  # type: ignore[arg-type]
                 continue
             extra: tuple[str, ...] = ("--type",) if option.name == "disk_type" else ()
             kwargs: dict[str, Any]
@@ -178,8 +194,7 @@ def add_operation_arguments(
                 kwargs = {"type": _failover, "action": "extend", "metavar": "IP,NIC_ID[;...]"}
             else:
                 kwargs = {"metavar": "TEXT"}
-            several = option.kind in ("list", "failover")
-            help_text = f"{option.api}" + (" (repeat for several)" if several else "")
+            help_text = f"{option.api}{_KIND_HELP.get(option.kind, '')}"
             _add(props, taken, option.name, f"f_{option.name}", help_text, extra, **kwargs)  # type: ignore[arg-type]
     if operation.body in (Body.RESOURCE, Body.PATCH, Body.PROPERTIES):
         parser.add_argument(
@@ -612,9 +627,14 @@ def _run_bulk(args: argparse.Namespace, io: Console, operation: Operation[Any], 
     client = make_client(args)
     method = getattr(client, operation.name)
     with client, _progress(io, count, f"{operation.cli[0]} {operation.cli[1]}") as update:
+        label = f"{operation.cli[0]} {operation.cli[1]}"
 
         def on_progress(p: Any) -> None:
-            update(completed=p.finished if args.wait else p.submitted + p.failed)
+            counts = f"{p.submitted} submitted, {p.running} running, {p.done} done"
+            if p.failed:
+                counts += f", {p.failed} failed"
+            completed = p.finished if args.wait else p.submitted + p.failed
+            update(completed=completed, description=f"{label}: {counts}")
 
         report = client.bulk(
             [partial(method, **arguments) for arguments in calls_arguments],
