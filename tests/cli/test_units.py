@@ -77,3 +77,23 @@ def test_snake_and_old_flags() -> None:
     assert old_flags("source_mac") == ["--sourcemac", "--sourceMac"]
     assert old_flags("name") == []
     assert "--bootVolume" in old_flags("boot_volume_id")
+
+
+def test_every_secret_field_is_masked() -> None:
+    from dataclasses import fields
+
+    from profitbricks import resources
+    from profitbricks.cli._commands import SECRET_KEYS, masked
+
+    secret = {
+        f.metadata["api"]
+        for cls in resources.Resource.__subclasses__()
+        for f in fields(cls)
+        if f.metadata.get("secret")
+    }
+    assert secret
+    assert secret <= SECRET_KEYS
+    doc = {"properties": dict.fromkeys(secret, "s3cret"), "items": [{"password": "x"}]}
+    shown = masked(doc)
+    assert "s3cret" not in repr(shown)
+    assert shown["items"] == [{"password": "***"}]

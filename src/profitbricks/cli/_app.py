@@ -245,9 +245,8 @@ def _command_of(argv: Sequence[str]) -> tuple[str | None, str | None]:
             continue
         words.append(token)
         if len(words) == 2:
-            break
-    words += [None] * (2 - len(words))  # type: ignore[list-item]
-    return words[0], words[1]
+            return words[0], words[1]
+    return (words[0] if words else None), None
 
 
 @contextmanager

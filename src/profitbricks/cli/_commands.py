@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .._operations import OPERATIONS, Body, Operation
+from .._operations import OPERATIONS, Body, Operation, WireRequest
+from ._app import USAGE
 from ._body import (
     field_options,
     method_defaults,
@@ -44,7 +45,7 @@ __all__ = [
 DEFAULT_TIMEOUT = 600.0
 
 #: Properties whose values never appear in a dry run or a debug log.
-SECRET_KEYS = frozenset({"password", "imagePassword", "image_password"})
+SECRET_KEYS = frozenset({"password", "imagePassword"})
 
 
 def target_param(operation: Operation[Any]) -> str | None:
@@ -112,7 +113,7 @@ def _count(text: str) -> int:
 
 
 def _add(
-    parser: argparse.ArgumentParser,
+    parser: argparse._ActionsContainer,
     taken: set[str],
     name: str,
     dest: str,
@@ -166,7 +167,7 @@ def add_operation_arguments(
         ids.append(operation.body_arg)
     group = parser.add_argument_group("resource ids")
     for name in ids:
-        _add(group, taken, name, f"a_{name}", f"the {_noun(name)} id", metavar="ID")  # type: ignore[arg-type]
+        _add(group, taken, name, f"a_{name}", f"the {_noun(name)} id", metavar="ID")
     if "depth" in operation.query:
         default = method_defaults(operation).get("depth", 1)
         parser.add_argument(
@@ -180,7 +181,7 @@ def add_operation_arguments(
         for option in options:
             if option.name == target:
                 help_text = f"the {_noun(option.name)} id"
-                _add(props, taken, option.name, f"a_{option.name}", help_text, metavar="ID")  # type: ignore[arg-type]
+                _add(props, taken, option.name, f"a_{option.name}", help_text, metavar="ID")
                 continue
             extra: tuple[str, ...] = ("--type",) if option.name == "disk_type" else ()
             kwargs: dict[str, Any]
@@ -195,7 +196,7 @@ def add_operation_arguments(
             else:
                 kwargs = {"metavar": "TEXT"}
             help_text = f"{option.api}{_KIND_HELP.get(option.kind, '')}"
-            _add(props, taken, option.name, f"f_{option.name}", help_text, extra, **kwargs)  # type: ignore[arg-type]
+            _add(props, taken, option.name, f"f_{option.name}", help_text, extra, **kwargs)
     if operation.body in (Body.RESOURCE, Body.PATCH, Body.PROPERTIES):
         parser.add_argument(
             "--from-file", "-p", dest="from_file", metavar="FILE",
@@ -374,18 +375,17 @@ def run_operation(args: argparse.Namespace, io: Console) -> int:
         return _run_bulk(args, io, operation, count)
     arguments = _call_arguments(args, io, operation)
     if getattr(args, "add_ip", None) or getattr(args, "remove_ip", None):
-        arguments["ips"] = _changed_ips(args, operation, arguments)
+        arguments["ips"] = _changed_ips(args, arguments)
     wire = operation.prepare({**method_defaults(operation), **arguments})
     if args.dry_run:
-        _print_request(io, operation, wire, _client_kwargs(args).get("host_base"))
+        _print_request(io, wire, _client_kwargs(args).get("host_base"))
         return 0
-    if operation.cli[1] == "delete" and not getattr(args, "yes", False):
-        confirmed = _confirm(io, operation, arguments)
-        if not confirmed:
-            return 2
+    unconfirmed = operation.cli[1] == "delete" and not getattr(args, "yes", False)
+    if unconfirmed and not _confirm(io, operation, arguments):
+        return USAGE
     client = make_client(args)
     with client:
-        _log_request(operation, wire, client.host_base)
+        _log_request(wire, client.host_base)
         result = _call(client, operation, arguments)
         request_id = result.get("requestId") if isinstance(result, dict) else None
         if getattr(args, "wait", False) and request_id:
@@ -399,9 +399,7 @@ def run_operation(args: argparse.Namespace, io: Console) -> int:
     return 0
 
 
-def _changed_ips(
-    args: argparse.Namespace, operation: Operation[Any], arguments: Mapping[str, Any]
-) -> list[str]:
+def _changed_ips(args: argparse.Namespace, arguments: Mapping[str, Any]) -> list[str]:
     """The NIC's IPs (read with a get) plus ``--add-ip``, minus ``--remove-ip``."""
     params = {name: arguments[name] for name in _GETS["nic"].params}
     with make_client(args) as client:
@@ -454,9 +452,8 @@ def masked(value: Any) -> Any:
     return value
 
 
-def _print_request(
-    io: Console, operation: Operation[Any], wire: Any, host_base: str | None
-) -> None:
+def _print_request(io: Console, wire: WireRequest, host_base: str | None) -> None:
+    """``--dry-run``: the request as it would be sent, secrets masked."""
     from urllib.parse import parse_qsl, urlencode
 
     from .._config import resolve_base_url
@@ -476,7 +473,7 @@ def _print_request(
             io.out(urlencode(masked(form)))
 
 
-def _log_request(operation: Operation[Any], wire: Any, host_base: str) -> None:
+def _log_request(wire: WireRequest, host_base: str) -> None:
     """With ``--debug``: the request about to be sent, its body's secrets masked (the SDK's
     logger then tells each exchange's status and time; it never logs credentials)."""
     import logging
@@ -622,7 +619,7 @@ def _run_bulk(args: argparse.Namespace, io: Console, operation: Operation[Any], 
     if args.dry_run:
         host = _client_kwargs(args).get("host_base")
         for arguments in calls_arguments:
-            _print_request(io, operation, operation.prepare(arguments), host)
+            _print_request(io, operation.prepare(arguments), host)
         return 0
     client = make_client(args)
     method = getattr(client, operation.name)
