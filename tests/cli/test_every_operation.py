@@ -99,3 +99,22 @@ def test_every_resource_lists_its_verbs(cli: Cli) -> None:
         assert result.code == 0
         for verb in verbs:
             assert verb in result.out
+
+
+MUTATING = sorted(name for name, op in OPERATIONS.items() if op.method != "GET")
+
+
+@pytest.mark.parametrize("name", MUTATING)
+def test_wait_prints_the_final_state(cli: Cli, name: str) -> None:
+    operation = OPERATIONS[name]
+    ids, fresh = build_world(cli.emulator)
+    cli.emulator.configure(progression="polls:2")
+    result = cli(*_argv(operation, ids, fresh), "--wait", "--timeout", "60")
+    assert (result.code, result.err) == (0, "")
+    doc = json.loads(result.out)
+    if operation.method == "DELETE":
+        assert doc["metadata"]["status"] == "DONE"
+    else:
+        # The resource as it now is, read after the request is DONE.
+        assert doc["href"].endswith("/" + str(doc["id"]))
+        assert doc.get("metadata", {}).get("state") != "BUSY"
