@@ -97,3 +97,24 @@ def test_every_secret_field_is_masked() -> None:
     shown = masked(doc)
     assert "s3cret" not in repr(shown)
     assert shown["items"] == [{"password": "***"}]
+
+
+@pytest.mark.parametrize(
+    "name", ["_app", "_body", "_commands", "_compat", "_console", "_extras", "_output"]
+)
+def test_all_lists_the_public_functions_and_classes(name: str) -> None:
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"profitbricks.cli.{name}")
+    assert len(set(module.__all__)) == len(module.__all__)
+    for public in module.__all__:
+        assert hasattr(module, public), public
+    defined_here = {
+        attr
+        for attr, value in vars(module).items()
+        if not attr.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__ == module.__name__
+    }
+    assert defined_here <= set(module.__all__)

@@ -18,7 +18,7 @@ from typing import Any
 from .. import __version__
 from ._console import Console
 
-__all__ = ["EXIT_CODES", "build_parser", "run"]
+__all__ = ["EXIT_CODES", "EXTRA_COMMANDS", "build_parser", "exit_code", "run"]
 
 OK, API_ERROR, USAGE, FAILED, TIMEOUT, CONFIGURATION, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
 

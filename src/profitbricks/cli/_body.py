@@ -15,7 +15,15 @@ from ._output import UsageError
 if TYPE_CHECKING:
     from ..resources import Resource
 
-__all__ = ["FieldOption", "field_options", "read_document", "resource_from_document"]
+__all__ = [
+    "FieldOption",
+    "field_options",
+    "method_defaults",
+    "read_document",
+    "resource_from_document",
+    "sdk_method",
+    "snake",
+]
 
 _ENTITY_CLASS = re.compile(r"Sequence\[(\w+)\]")
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")

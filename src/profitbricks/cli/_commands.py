@@ -34,8 +34,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "REDIRECTS",
+    "SECRET_KEYS",
+    "Interrupted",
     "add_operation_arguments",
     "make_client",
+    "masked",
     "run_operation",
     "run_request_wait",
     "target_param",
