@@ -388,3 +388,15 @@ def test_lan_ip_failover_pairs(cli: Cli, dc_id: str) -> None:
     bad = cli("lan", "update", "--datacenter-id", dc_id, "1", "--ip-failover", "10.0.0.1")
     assert bad.code == 2
     assert "IP,NIC_ID" in bad.err
+
+
+def test_main_is_the_entry_point_on_the_process_streams(
+    cli: Cli, dc_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from profitbricks.cli import main
+
+    assert main(["datacenter", "list", "-o", "json", "--query", "items[].id"]) == 0
+    captured = capsys.readouterr()
+    assert (json.loads(captured.out), captured.err) == ([dc_id], "")
+    assert main(["datacenter", "get", "missing"]) == 1
+    assert capsys.readouterr().err.startswith("profitbricks: error: 404")
