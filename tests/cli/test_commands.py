@@ -400,3 +400,23 @@ def test_main_is_the_entry_point_on_the_process_streams(
     assert (json.loads(captured.out), captured.err) == ([dc_id], "")
     assert main(["datacenter", "get", "missing"]) == 1
     assert capsys.readouterr().err.startswith("profitbricks: error: 404")
+
+
+def test_bulk_dry_run_prints_every_request(cli: Cli, dc_id: str) -> None:
+    result = cli("server", "create", "--datacenter-id", dc_id, "--count", "2", "--name", "w{i}",
+                 "--cores", "1", "--ram", "1024", "--dry-run")  # fmt: skip
+    assert result.code == 0, result.err
+    assert result.out.count(f"POST {cli.emulator.url}/datacenters/{dc_id}/servers") == 2
+    assert '"name": "w1"' in result.out
+    assert '"name": "w2"' in result.out
+    assert _servers(cli, dc_id) == []
+
+
+def test_bulk_with_failed_requests_exits_3_naming_each(cli: Cli, dc_id: str) -> None:
+    cli.emulator.configure(fail_probability=1.0)
+    result = cli("server", "create", "--datacenter-id", dc_id, "--count", "2", "--name", "w{i}",
+                 "--cores", "1", "--ram", "1024", "--wait", "-o", "json")  # fmt: skip
+    assert result.code == 3
+    assert result.err.startswith("profitbricks: error: call 1: ")
+    assert "call 2: " in result.err
+    assert json.loads(result.out) == {"items": []}
