@@ -420,3 +420,51 @@ def test_bulk_with_failed_requests_exits_3_naming_each(cli: Cli, dc_id: str) -> 
     assert result.err.startswith("profitbricks: error: call 1: ")
     assert "call 2: " in result.err
     assert json.loads(result.out) == {"items": []}
+
+
+def test_extra_command_modules_plug_in(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``configure`` and ``completion`` come from modules of the package, found by name; the
+    completion module gets ``build_parser`` and sees only the visible commands."""
+    import argparse
+    import sys
+    import types
+
+    from profitbricks._operations import OPERATIONS
+
+    seen: dict[str, Any] = {}
+
+    def add_configure_parser(subparsers: Any) -> None:
+        sub = subparsers.add_parser("configure", help="write a profile")
+        sub.set_defaults(handler=lambda args, io: seen.setdefault("configure", io) and 0)
+
+    def add_completion_parser(subparsers: Any, build_parser: Any) -> None:
+        def handler(args: argparse.Namespace, io: Any) -> int:
+            tree = build_parser()
+            (commands,) = [a for a in tree._actions if isinstance(a, argparse._SubParsersAction)]
+            seen["visible"] = [c.dest for c in commands._choices_actions]
+            seen["verbs"] = {
+                name: sorted(
+                    c.dest
+                    for a in parser._actions
+                    if isinstance(a, argparse._SubParsersAction)
+                    for c in a._choices_actions
+                )
+                for name, parser in commands.choices.items()
+            }
+            return 0
+
+        subparsers.add_parser("completion", help="shell completion").set_defaults(handler=handler)
+
+    for name, add in (("configure", add_configure_parser), ("completion", add_completion_parser)):
+        module = types.ModuleType(f"profitbricks.cli._{name}")
+        setattr(module, f"add_{name}_parser", add)
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+    assert cli("setup").code == 0
+    assert "configure" in seen
+    assert cli("completion").code == 0
+    resources = {op.cli[0] for op in OPERATIONS.values()}
+    assert set(seen["visible"]) == resources | {"emulator", "configure", "completion"}
+    for operation in OPERATIONS.values():
+        assert operation.cli[1] in seen["verbs"][operation.cli[0]]
+    assert "show" not in seen["verbs"]["datacenter"]
+    assert "drives" not in seen["visible"]

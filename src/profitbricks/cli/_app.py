@@ -305,8 +305,11 @@ def _silence_stdout(io: Console) -> None:
 
 
 def _run(arguments: list[str], io: Console, debug: bool) -> int:
+    from ._compat import COMMAND_ALIASES
     from ._output import UsageError
 
+    if arguments and arguments[0] in COMMAND_ALIASES:
+        arguments = [COMMAND_ALIASES[arguments[0]], *arguments[1:]]
     if arguments[:1] == ["emulator"]:
         # Everything after ``emulator`` is the emulator's own command line.
         return _run_emulator(argparse.Namespace(emulator_args=arguments[1:]), io)

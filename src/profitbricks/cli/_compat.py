@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["FLAG_ALIASES", "RESOURCE_ALIASES", "VERB_ALIASES", "old_flags"]
+__all__ = ["COMMAND_ALIASES", "FLAG_ALIASES", "RESOURCE_ALIASES", "VERB_ALIASES", "old_flags"]
+
+#: Old top-level commands that are another command of ours (``setup`` asked for credentials).
+COMMAND_ALIASES: Mapping[str, str] = {"setup": "configure"}
 
 #: Old resource names: every verb of the new resource is reachable under the old name too.
 RESOURCE_ALIASES: Mapping[str, str] = {"drives": "server-cdrom", "firewall": "firewall-rule"}
