@@ -468,3 +468,11 @@ def test_extra_command_modules_plug_in(cli: Cli, monkeypatch: pytest.MonkeyPatch
         assert operation.cli[1] in seen["verbs"][operation.cli[0]]
     assert "show" not in seen["verbs"]["datacenter"]
     assert "drives" not in seen["visible"]
+
+
+def test_bulk_from_standard_input(cli: Cli, dc_id: str) -> None:
+    body = {"properties": {"name": "db-{i}", "cores": 1, "ram": 1024}}
+    result = cli("server", "create", "--datacenter-id", dc_id, "--count", "2", "--from-file", "-",
+                 "--wait", stdin=json.dumps(body))  # fmt: skip
+    assert result.code == 0, result.err
+    assert sorted(s["properties"]["name"] for s in _servers(cli, dc_id)) == ["db-1", "db-2"]

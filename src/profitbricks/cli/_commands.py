@@ -313,11 +313,15 @@ def _one_of(name: str, option: Any, other: Any, how: str) -> Any:
 def _body_values(
     args: argparse.Namespace, io: Console, operation: Operation[Any], index: int | None
 ) -> dict[str, Any]:
-    """The body's values by SDK argument name: the file's, overridden by the options."""
+    """The body's values by SDK argument name: the file's, overridden by the options; with an
+    ``index`` (``--count``), ``{i}`` in their text is that index."""
     values: dict[str, Any] = {}
     path = getattr(args, "from_file", None)
     if path:
-        doc = read_document(path, io.stdin)
+        if "document" not in vars(args):
+            # Read once: standard input cannot be read again for the next of --count bodies.
+            args.document = read_document(path, io.stdin)
+        doc = args.document
         if operation.body is Body.RESOURCE:
             resource = operation.resource
             assert resource is not None
@@ -330,11 +334,12 @@ def _body_values(
             values = {snake(str(k)): v for k, v in properties.items()}
     for option in field_options(operation):
         value = getattr(args, f"f_{option.name}", None)
-        if value is None:
-            continue
-        if index is not None and isinstance(value, str):
-            value = value.replace("{i}", str(index))
-        values[option.name] = value
+        if value is not None:
+            values[option.name] = value
+    if index is not None:
+        values = {
+            k: v.replace("{i}", str(index)) if isinstance(v, str) else v for k, v in values.items()
+        }
     return values
 
 
