@@ -118,3 +118,32 @@ def test_all_lists_the_public_functions_and_classes(name: str) -> None:
         and value.__module__ == module.__name__
     }
     assert defined_here <= set(module.__all__)
+
+
+def test_exit_code_of_each_error() -> None:
+    from profitbricks.cli._app import exit_code
+    from profitbricks.errors import (
+        PBConfigurationError,
+        PBError,
+        PBFailedRequest,
+        PBNotAuthorizedError,
+        PBNotFoundError,
+        PBTimeoutError,
+        PBValidationError,
+    )
+
+    url = "https://api.example/cloudapi/v4/datacenters"
+    cases = [
+        (PBConfigurationError("no credentials"), 5),
+        (PBNotAuthorizedError(401, "no", url), 5),
+        (PBValidationError(422, "bad", None), 2),
+        (PBValidationError(422, "bad", url), 1),
+        (PBNotFoundError(404, "gone", url), 1),
+        (PBError(None, "connection refused", url), 1),
+        (PBFailedRequest("failed", "r1"), 3),
+        (PBTimeoutError("late", "r1"), 4),
+        (ValueError("attach_volume(): volume_id is required"), 2),
+        (ConnectionResetError("reset"), 1),
+        (RuntimeError("unexpected"), 1),
+    ]
+    assert [exit_code(error) for error, _ in cases] == [code for _, code in cases]

@@ -286,12 +286,22 @@ def run(argv: Sequence[str] | None = None, io: Console | None = None) -> int:
         return OK
     debug = "--debug" in arguments
     try:
-        return _run(arguments, io, debug)
+        try:
+            return _run(arguments, io, debug)
+        finally:
+            io.stdout.flush()
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly; Python's final flush of stdout must
         # not fail again either.
         _silence_stdout(io)
         return OK
+    except KeyboardInterrupt as exc:
+        pending = getattr(exc, "request_ids", None)
+        if pending:
+            io.error(f"interrupted; requests still pending: {' '.join(pending)}")
+        else:
+            io.error("interrupted")
+        return INTERRUPTED
 
 
 def _silence_stdout(io: Console) -> None:
@@ -335,13 +345,6 @@ def _run(arguments: list[str], io: Console, debug: bool) -> int:
     except UsageError as exc:
         io.error(str(exc))
         return USAGE
-    except KeyboardInterrupt as exc:
-        pending = getattr(exc, "request_ids", None)
-        if pending:
-            io.error(f"interrupted; requests still pending: {' '.join(pending)}")
-        else:
-            io.error("interrupted")
-        return INTERRUPTED
     except Exception as exc:
         if debug:
             import traceback
@@ -375,6 +378,8 @@ def exit_code(exc: BaseException) -> int:
         return FAILED
     if isinstance(exc, PBTimeoutError):
         return TIMEOUT
-    if isinstance(exc, (PBError, OSError, ValueError, TypeError, NameError)):
-        return API_ERROR if isinstance(exc, (PBError, OSError)) else USAGE
+    if isinstance(exc, (PBError, OSError)):
+        return API_ERROR
+    if isinstance(exc, (ValueError, TypeError)):
+        return USAGE  # the SDK refused an argument before sending anything
     return API_ERROR
