@@ -38,6 +38,9 @@ class Cli:
         """The environment of a subprocess that talks to the emulator."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PROFITBRICKS_")}
         env.pop("NO_COLOR", None)
+        # Streams buffered as a user's shell has them: unbuffered, a write that a closed pipe
+        # cut short can go unnoticed.
+        env.pop("PYTHONUNBUFFERED", None)
         env.update(
             PROFITBRICKS_USERNAME=self.emulator.username,
             PROFITBRICKS_PASSWORD=self.emulator.password,
