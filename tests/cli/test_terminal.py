@@ -196,7 +196,7 @@ def test_subprocess_sample(cli: Cli, dc_id: str) -> None:
 @pytest.mark.parametrize(
     ("argv", "absent"),
     [
-        (["--version"], ("urllib3", "profitbricks.client", "profitbricks._operations", "json")),
+        (["--version"], ("argparse", "urllib3", "profitbricks.client", "profitbricks._operations")),
         (
             ["datacenter", "list"],
             ("rich", "jmespath", "profitbricks.aio", "aiohttp", "profitbricks.resources",

@@ -280,10 +280,6 @@ def run(argv: Sequence[str] | None = None, io: Console | None = None) -> int:
     """Parse ``argv``, run the command, report errors; returns the exit status."""
     io = io or Console()
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments in (["--version"], ["-V"]):
-        # Answered before the command tree is built: scripts call this to check the install.
-        io.out(f"profitbricks {__version__}")
-        return OK
     debug = "--debug" in arguments
     try:
         try:
