@@ -56,18 +56,30 @@ def target_param(operation: Operation[Any]) -> str | None:
     """The argument naming the one resource a command acts on (positional, and ``-i``).
 
     It is the id added by a reference body (attach, add), else the last path id of a command on
-    one resource (get, update, delete, detach, start, ...), else an id in a form body
-    (restore-snapshot), else None (list and create commands).
+    one resource (get, update, delete, detach, start, status, members, ...), else an id in a
+    form body (restore-snapshot), else None (list and create commands).
     """
     if operation.body is Body.REFERENCE:
         return operation.body_arg
-    if operation.params and (operation.path.endswith("}") or operation.body is Body.ACTION):
+    on_one = (
+        operation.path.endswith("}")
+        or operation.body is Body.ACTION
+        or (operation.method == "GET" and operation.cli[1] != "list")
+    )
+    if operation.params and on_one:
         return operation.params[-1]
     if operation.body is Body.FORM:
         for option in field_options(operation):
             if option.name.endswith("_id"):
                 return option.name
     return None
+
+
+def _depth(operation: Operation[Any]) -> int:
+    """The depth a read asks for unless ``--depth`` says otherwise: the SDK method's default,
+    but at least 1, so that tables have the properties to show (a location list at the API's
+    depth 0 has ids only)."""
+    return max(int(method_defaults(operation).get("depth", 1)), 1)
 
 
 def _flag(name: str) -> str:
@@ -173,10 +185,9 @@ def add_operation_arguments(
     for name in ids:
         _add(group, taken, name, f"a_{name}", f"the {_noun(name)} id", metavar="ID")
     if "depth" in operation.query:
-        default = method_defaults(operation).get("depth", 1)
         parser.add_argument(
-            "--depth", type=int, dest="a_depth", metavar="N",
-            help=f"levels of nested objects to include, 0-5 (default {default})",
+            "--depth", type=int, dest="a_depth", metavar="N", default=_depth(operation),
+            help=f"levels of nested objects to include, 0-5 (default {_depth(operation)})",
         )  # fmt: skip
         taken.add("--depth")
     options = field_options(operation)

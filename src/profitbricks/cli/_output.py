@@ -40,9 +40,14 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "group": ("id", "name", "createDataCenter", "createSnapshot", "reserveIp"),
     "user": ("id", "firstname", "lastname", "email", "administrator"),
     "resource": ("id", "type", "name", "state"),
-    "request": ("id", "status", "createdDate", "message"),
+    "request": (
+        "id", "createdDate", "method", "url", "metadata.requestStatus.metadata.status",
+    ),
     "request-status": ("id", "status", "message"),
-    "contract": ("contractNumber", "owner", "status", "resourceLimits"),
+    "contract": (
+        "contractNumber", "owner", "status", "properties.resourceLimits.coresProvisioned",
+        "properties.resourceLimits.ramProvisioned", "properties.resourceLimits.reservedIpsInUse",
+    ),
 }  # fmt: skip
 _FALLBACK = ("id", "type", "name", "state")
 
