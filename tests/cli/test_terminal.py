@@ -74,10 +74,14 @@ def dc_id(cli: Cli) -> str:
     return str(created["id"])
 
 
-@pytest.mark.parametrize(("answer", "deleted"), [(b"\r", False), (b"n\r", False), (b"y\r", True)])
-def test_delete_prompt_defaults_to_no(cli: Cli, dc_id: str, answer: bytes, deleted: bool) -> None:
+@pytest.mark.parametrize(
+    ("answer", "deleted"), [(b"\r", False), (b"n\r", False), (b"y\r", True), (b"yes\r", True)]
+)
+def test_delete_prompt_names_the_resource_and_defaults_to_no(
+    cli: Cli, dc_id: str, answer: bytes, deleted: bool
+) -> None:
     term = Terminal(["datacenter", "delete", dc_id], cli.env(), pipe_stdout=False)
-    term.read_until(b"[y/N]")
+    term.read_until(f"Delete datacenter 'beta' ({dc_id})? This cannot be undone. [y/N]".encode())
     os.write(term.master, answer)
     code, _ = term.finish()
     assert code == (0 if deleted else 2)
@@ -237,3 +241,11 @@ def test_ctrl_c_during_a_bulk_wait_lists_every_submitted_request(cli: Cli, dc_id
     assert sorted(line.decode().split()) == sorted(r["id"] for r in requests)
     assert term.seen.count(b"pending") == 1
     assert b"Traceback" not in term.seen
+
+
+def test_delete_prompt_is_not_shown_for_a_missing_resource(cli: Cli) -> None:
+    term = Terminal(["datacenter", "delete", "no-such-dc"], cli.env(), pipe_stdout=False)
+    code, _ = term.finish()
+    assert code == 1
+    assert b"404" in term.seen
+    assert b"[y/N]" not in term.seen

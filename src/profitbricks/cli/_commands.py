@@ -401,7 +401,7 @@ def run_operation(args: argparse.Namespace, io: Console) -> int:
         _print_request(io, wire, _client_kwargs(args).get("host_base"))
         return 0
     unconfirmed = operation.cli[1] == "delete" and not getattr(args, "yes", False)
-    if unconfirmed and not _confirm(io, operation, arguments):
+    if unconfirmed and not _confirm(args, io, operation, arguments):
         return USAGE
     client = make_client(args)
     with client:
@@ -450,12 +450,25 @@ def _print(args: argparse.Namespace, io: Console, doc: Any) -> None:
     )
 
 
-def _confirm(io: Console, operation: Operation[Any], arguments: Mapping[str, Any]) -> bool:
-    """Ask before a delete on a terminal (default No); raises UsageError without one."""
+def _confirm(
+    args: argparse.Namespace, io: Console, operation: Operation[Any], arguments: Mapping[str, Any]
+) -> bool:
+    """Ask before a delete on a terminal (default No); raises UsageError without one.
+
+    The resource is read first, so that the question names it (and a resource that does not
+    exist is an API error before any question).
+    """
     target = target_param(operation)
     what = f"{operation.cli[0]} {arguments.get(target or '', '')}".strip()
     if not io.interactive:
         raise UsageError(f"refusing to delete {what} without --yes: no terminal to ask on")
+    get = _GETS.get(operation.cli[0])
+    if get is not None and all(name in arguments for name in get.params):
+        with make_client(args) as client:
+            doc = _call(client, get, {name: arguments[name] for name in get.params})
+        name = (doc.get("properties") or {}).get("name") if isinstance(doc, dict) else None
+        if name:
+            what = f"{operation.cli[0]} {name!r} ({arguments[target or '']})"
     answer = io.ask(f"Delete {what}? This cannot be undone. [y/N] ")
     if answer.lower() in ("y", "yes"):
         return True
