@@ -22,7 +22,7 @@ from profitbricks.resources import (
 @pytest.mark.parametrize(
     ("value", "shown"),
     [(None, ""), (True, "true"), (False, "false"), ([1, "a"], "1,a"), ({"b": 1}, '{"b":1}'),
-     ("two\nlines", "two lines"), (2048, "2048")],
+     ("two\nlines", "two lines"), ("a\tb\r", "a b "), (2048, "2048")],
 )  # fmt: skip
 def test_cell(value: object, shown: str) -> None:
     assert cell(value) == shown

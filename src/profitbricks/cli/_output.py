@@ -84,6 +84,9 @@ def _walk(value: Any, parts: Sequence[str]) -> Any:
     return value
 
 
+_ONE_LINE = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
 def cell(value: Any) -> str:
     """A value as one table cell: lists joined by commas, objects as compact JSON, None empty."""
     if value is None:
@@ -94,7 +97,8 @@ def cell(value: Any) -> str:
         return ",".join(cell(v) for v in value)
     if isinstance(value, Mapping):
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
-    return " ".join(str(value).split("\n"))
+    # One cell stays one cell: a tab or a line break would split the row in text output.
+    return str(value).translate(_ONE_LINE)
 
 
 def _rows_of(doc: Any) -> tuple[list[Any], str | None]:
@@ -110,8 +114,6 @@ def _rows_of(doc: Any) -> tuple[list[Any], str | None]:
     if isinstance(doc, list):
         return list(doc), None
     kind = doc.get("type") if isinstance(doc, Mapping) else None
-    if isinstance(doc, Mapping) and str(doc.get("id", "")).endswith("/status"):
-        kind = "request-status"
     return [doc], kind if isinstance(kind, str) else None
 
 
