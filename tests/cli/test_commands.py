@@ -476,3 +476,18 @@ def test_bulk_from_standard_input(cli: Cli, dc_id: str) -> None:
                  "--wait", stdin=json.dumps(body))  # fmt: skip
     assert result.code == 0, result.err
     assert sorted(s["properties"]["name"] for s in _servers(cli, dc_id)) == ["db-1", "db-2"]
+
+
+def test_credentials_from_the_config_file_option(
+    cli: Cli, dc_id: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROFITBRICKS_USERNAME")
+    monkeypatch.delenv("PROFITBRICKS_PASSWORD")
+    path = tmp_path / "config.ini"
+    path.write_text(
+        f"[credentials]\nusername = {cli.emulator.username}\npassword = {cli.emulator.password}\n"
+    )
+    result = cli("datacenter", "list", "-o", "text", "--cols", "id", "--config-file", str(path))
+    assert (result.code, result.out) == (0, dc_id + "\n")
+    path.write_text("[credentials]\nusername = someone@example.com\npassword = wrong\n")
+    assert cli("datacenter", "list", "--config-file", str(path)).code == 5
