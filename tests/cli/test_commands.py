@@ -300,6 +300,11 @@ def test_old_spellings_are_hidden_from_help(cli: Cli, dc_id: str) -> None:
     helptext = cli("server", "create", "--help").out
     assert "--datacenterid" not in helptext
     assert "--cpufamily" not in helptext
+    assert "-p FILE" not in helptext
+    assert "--json" not in helptext
+    nic = cli("nic", "update", "--help").out
+    assert "--add-ip" in nic
+    assert "--addip" not in nic
     assert "--datacenter-id" in helptext
     assert "--cpu-family" in helptext
 

@@ -214,9 +214,10 @@ def add_operation_arguments(
             _add(props, taken, option.name, f"f_{option.name}", help_text, extra, **kwargs)
     if operation.body in (Body.RESOURCE, Body.PATCH, Body.PROPERTIES):
         parser.add_argument(
-            "--from-file", "-p", dest="from_file", metavar="FILE",
+            "--from-file", dest="from_file", metavar="FILE",
             help="take the body from a JSON file (- for standard input); options override it",
         )  # fmt: skip
+        parser.add_argument("-p", dest="from_file", help=argparse.SUPPRESS)
     mutating = operation.method != "GET"
     if mutating:
         parser.add_argument(
@@ -246,14 +247,9 @@ def add_operation_arguments(
         param = redirect[0]
         _add(parser, taken, param, f"a_{param}", argparse.SUPPRESS)
     if operation.name == "update_nic":
-        parser.add_argument(
-            "--add-ip", "--addip", dest="add_ip", action="append", metavar="IP",
-            help="add an IP to the NIC's list (read, then change)",
-        )  # fmt: skip
-        parser.add_argument(
-            "--remove-ip", "--removeip", dest="remove_ip", action="append", metavar="IP",
-            help="remove an IP from the NIC's list (read, then change)",
-        )  # fmt: skip
+        for change, how in (("add_ip", "add an IP to"), ("remove_ip", "remove an IP from")):
+            help_text = f"{how} the NIC's list (read, then change)"
+            _add(parser, taken, change, change, help_text, action="append", metavar="IP")
     parser.set_defaults(handler=run_operation, operation=operation.name, id_param=id_param)
 
 
