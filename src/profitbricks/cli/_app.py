@@ -188,9 +188,12 @@ def build_parser(
     emulator.add_argument("emulator_args", nargs=argparse.REMAINDER)
     emulator.set_defaults(handler=_run_emulator)
     for name in EXTRA_COMMANDS:
+        module_name = f"{__package__}._{name}"
         try:
-            module = import_module(f"{__package__}._{name}")
-        except ImportError:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise  # the module is there but needs something missing: say so
             continue
         visible.append(name)
         if name == "completion":
