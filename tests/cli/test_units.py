@@ -147,3 +147,19 @@ def test_exit_code_of_each_error() -> None:
         (RuntimeError("unexpected"), 1),
     ]
     assert [exit_code(error) for error, _ in cases] == [code for _, code in cases]
+
+
+def test_default_columns_read_what_their_titles_say() -> None:
+    import io
+
+    from profitbricks.cli._console import Console
+    from profitbricks.cli._output import render
+
+    volume = {
+        "id": "v1", "type": "volume", "metadata": {"state": "AVAILABLE"},
+        "properties": {"name": "data", "size": 10, "type": "SSD", "licenceType": "LINUX",
+                       "bus": "VIRTIO"},
+    }  # fmt: skip
+    out = io.StringIO()
+    render(Console(io.StringIO(), out, io.StringIO(), environ={}), {"items": [volume]}, "text")
+    assert out.getvalue() == "v1\tdata\t10\tSSD\tLINUX\tVIRTIO\tAVAILABLE\n"

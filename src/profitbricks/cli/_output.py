@@ -25,7 +25,7 @@ class UsageError(Exception):
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     "datacenter": ("id", "name", "location", "description", "state"),
     "server": ("id", "name", "cores", "ram", "availabilityZone", "vmState", "state"),
-    "volume": ("id", "name", "size", "type", "licenceType", "bus", "state"),
+    "volume": ("id", "name", "size", "properties.type", "licenceType", "bus", "state"),
     "nic": ("id", "name", "mac", "ips", "lan", "dhcp", "state"),
     "lan": ("id", "name", "public", "state"),
     "firewall-rule": (
@@ -39,7 +39,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "location": ("id", "name", "features"),
     "group": ("id", "name", "createDataCenter", "createSnapshot", "reserveIp"),
     "user": ("id", "firstname", "lastname", "email", "administrator"),
-    "resource": ("id", "type", "name", "state"),
+    "resource": ("id", "type", "editPrivilege", "sharePrivilege"),
     "request": (
         "id", "createdDate", "method", "url", "metadata.requestStatus.metadata.status",
     ),
