@@ -1,0 +1,1 @@
+"""The ``profitbricks`` command line."""
