@@ -5,18 +5,20 @@ verb, option and choice, at any depth), so they follow the operation table with 
 in step. Options declared with ``help=argparse.SUPPRESS`` and subcommands that have no entry in
 their parent's help listing (the hidden 4.1.1 aliases) are left out.
 
-Why shtab and static scripts (figures from ``python benchmarks/completion_cost.py`` on the
-project's 2-core machine, a parser of the CLI's size from the operation table):
+Why shtab and static scripts: measured with ``python benchmarks/completion_cost.py`` on a
+2-core machine shared with other work (ranges of two runs, medians; a parser of the CLI's size
+built from the operation table):
 
-- a dynamic completer (argcomplete) starts Python, imports the CLI and builds the parser on
-  every Tab: about 75 ms per Tab (``python -c pass`` alone is about 15 ms), noticeable at
-  each key press and worse on a cold cache;
-- a shtab script answers inside the shell: about 2 ms per Tab in bash, 6 ms in zsh and 50 ms in
-  fish, with no process started; the script is generated once (``completion`` runs in about
-  a tenth of a second, most of it the CLI's import);
-- shtab (zero dependencies, pure Python, imported only by this command) walks nested subparsers,
-  choices and hidden options and writes all three shells' scripts; a hand-written generator
-  would repeat it for each shell's completion system.
+- a dynamic completer (argcomplete) starts Python, imports the CLI and builds the parser on every
+  Tab: at least 78-215 ms per Tab (a bare ``python -c pass`` is 11-17 ms), at each key press;
+- a shtab script answers inside the shell with no process started: 5-9 ms per Tab in bash,
+  3-6 ms in zsh, 38-75 ms in fish (its script re-reads the command line for each candidate
+  line; still under the dynamic floor, so not worth a generator of our own); generating a
+  script takes 15-150 ms, once, at install time;
+- shtab (pure Python, no dependencies, imported only by this command) walks nested subparsers,
+  options and choices and writes scripts for all three shells; a generator of our own would
+  re-implement each shell's completion idioms. One shtab gap is closed here: zsh choices with
+  ``:`` or spaces are escaped (see ``_zsh_word``).
 """
 
 from __future__ import annotations
