@@ -404,6 +404,7 @@ def test_existing_username_is_kept_without_a_terminal(
         (["configure", "--username", "u", "--password-stdin"], "\n", "must not be empty"),
         (["configure", "--username", "u\tv", "--password-stdin"], "pw", "control characters"),
         (["configure", "--username", "u", "--password-stdin"], "a\nb", "control characters"),
+        (["configure", "--username", "u", "--password-stdin"], " pw ", "whitespace"),
     ],
 )
 def test_unusable_input_is_a_usage_error_and_writes_nothing(
@@ -413,6 +414,29 @@ def test_unusable_input_is_a_usage_error_and_writes_nothing(
     code, term = configure([*argv, "--config-file", str(cfg), "--no-verify"], stdin)
     assert code == 2
     assert message in term.stderr.getvalue()
+    assert not cfg.exists()
+
+
+def test_unusable_api_url_is_a_configuration_error_even_unchecked(
+    tmp_path: Path, no_keyring: None
+) -> None:
+    cfg = tmp_path / "config.ini"
+    code, term = configure(
+        [
+            "configure",
+            "--config-file",
+            str(cfg),
+            "--username",
+            "u",
+            "--password-stdin",
+            "--no-verify",
+            "--api-url",
+            "ftp://host/cloudapi/v4",
+        ],
+        "pw",
+    )
+    assert code == 5
+    assert "scheme must be http or https" in term.stderr.getvalue()
     assert not cfg.exists()
 
 

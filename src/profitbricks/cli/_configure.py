@@ -41,6 +41,7 @@ from profitbricks._config import (
     HAS_KEYRING,
     KEYRING_SERVICE,
     default_config_path,
+    parse_base_url,
 )
 from profitbricks._redact import Secret
 from profitbricks.errors import PBConfigurationError, PBError, PBNotAuthorizedError
@@ -356,12 +357,16 @@ def _configure(args: argparse.Namespace, io: Console) -> int:
     parser = _read_config(path) or configparser.ConfigParser(interpolation=None)
     current = parser[selected.section] if parser.has_section(selected.section) else None
 
-    username = args.username or _ask_username(io, current.get("username") if current else None)
+    username = (args.username or "").strip() or _ask_username(
+        io, current.get("username") if current else None
+    )
     password = _read_password(args, io)
     for field, value in (("username", username), ("password", password)):
         if any(not ch.isprintable() for ch in value):
             raise _Refused(_EXIT_USAGE, f"the {field} must not contain control characters")
     flag_url: str | None = getattr(args, "api_url", None)
+    if flag_url:
+        flag_url = parse_base_url(flag_url.strip()).url
     api_url = (
         flag_url
         or os.environ.get(ENV_API_URL)
@@ -389,13 +394,14 @@ def _configure(args: argparse.Namespace, io: Console) -> int:
                 "keyring, and none is usable; nothing was written",
             )
         section["password"] = password
+    text = _io.StringIO()
+    parser.write(text)
+    _write_private(path, text.getvalue())
+    if not in_keyring:
         io.stderr.write(
             f"profitbricks configure: no usable system keyring; the password is stored in {path} "
             "(readable only by you)\n"
         )
-    text = _io.StringIO()
-    parser.write(text)
-    _write_private(path, text.getvalue())
     where = "the system keyring" if in_keyring else path
     io.stdout.write(
         f"Profile {selected.name!r} saved to {path} for {username} (password in {where}).\n"
