@@ -170,3 +170,39 @@ def test_unknown_shell_is_refused() -> None:
     with pytest.raises(SystemExit) as caught:
         tree().parse_args(["completion", "tcsh"])
     assert caught.value.code == 2
+
+
+def real_levels() -> list[Level]:
+    """Every level of the command line's own parser (none while it is not installed)."""
+    try:
+        from profitbricks.cli._app import build_parser
+    except ImportError:
+        return []
+    return list(levels(build_parser()))
+
+
+REAL_LEVELS = real_levels()
+needs_real_parser = pytest.mark.skipif(not REAL_LEVELS, reason="the CLI core is not installed")
+
+
+@needs_real_parser
+@pytest.mark.parametrize("shell", SHELL_PARAMS)
+def test_real_command_line_every_level_in_one_script(shell: str) -> None:
+    from profitbricks.cli._app import build_parser
+
+    script = completion_script(shell, build_parser())
+    # bash answers in milliseconds: every level; zsh and fish (a shell each): the root and the
+    # first level with subcommands and the first leaf.
+    chosen = REAL_LEVELS if shell == "bash" else REAL_LEVELS[:1]
+    if shell != "bash":
+        chosen += [lv for lv in REAL_LEVELS[1:] if lv.commands][:1]
+        chosen += [lv for lv in REAL_LEVELS if not lv.commands][:1]
+    for level in chosen:
+        words = ["profitbricks", *level.path]
+        if level.commands:
+            offered = set(candidates(shell, script, "profitbricks", [*words, ""]))
+            assert offered >= level.commands, level.path
+            assert not offered & level.hidden_commands, level.path
+        offered = set(candidates(shell, script, "profitbricks", [*words, "--"]))
+        assert offered >= level.options, level.path
+        assert not offered & level.hidden_options, level.path
