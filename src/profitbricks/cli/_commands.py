@@ -265,13 +265,16 @@ REDIRECTS: Mapping[str, tuple[str, str]] = {
 
 
 def _client_kwargs(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword arguments of ``ProfitBricksService`` for the global options: the endpoint from
-    ``--api-url`` (else ``PROFITBRICKS_API_URL``), credentials from the SDK's chain."""
-    kwargs: dict[str, Any] = {"host_base": getattr(args, "api_url", None)}
-    config_file = getattr(args, "config_file", None)
-    if config_file:
-        kwargs["config_filename"] = config_file
-    return kwargs
+    """Keyword arguments of ``ProfitBricksService`` for the global options ``--profile``,
+    ``--api-url`` and ``--config-file`` (see :mod:`._configure` for the precedence); raises
+    PBConfigurationError."""
+    from ._configure import client_kwargs
+
+    return client_kwargs(
+        getattr(args, "profile", None),
+        getattr(args, "api_url", None),
+        getattr(args, "config_file", None),
+    )
 
 
 def make_client(args: argparse.Namespace) -> ProfitBricksService:
