@@ -36,7 +36,6 @@ import contextlib
 import io as _io
 import os
 import re
-import tempfile
 from typing import Any, NamedTuple, Protocol, TextIO
 
 from profitbricks._config import (
@@ -490,6 +489,8 @@ def _write_private(path: str, text: str) -> None:
     """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, mode=0o700, exist_ok=True)
+    import tempfile  # only configure writes; every other command only reads
+
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
