@@ -222,9 +222,7 @@ class Emulator:
             undo = self._checkpoint(record for c in contracts for record in records_of(c))
             try:
                 record = image.add_private_image(self.state, spec, now_iso())
-                doc = present(Echo(record, entities=True), 0, View(base_url, self.state, self.log))
-                assert doc is not None
-                return doc
+                return present(Echo(record, entities=True), 0, View(base_url, self.state, self.log))
             except Invalid as error:
                 undo()
                 raise InvalidSetting(

@@ -9,7 +9,7 @@ before the call's request is submitted: it reads the state as the rule left it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from . import render
 from .render import View
@@ -138,6 +138,18 @@ _PRESENTERS: dict[type, Callable[[Any, int, View], Doc]] = {
     RequestStatus: _request_status,
     ApiRoot: _root,
 }
+
+
+@overload
+def present(shown: Shown, depth: int, view: View) -> Doc: ...
+
+
+@overload
+def present(shown: None, depth: int, view: View) -> None: ...
+
+
+@overload
+def present(shown: Shown | None, depth: int, view: View) -> Doc | None: ...
 
 
 def present(shown: Shown | None, depth: int, view: View) -> Doc | None:
