@@ -10,7 +10,8 @@ The rule that reproduces the recorded v4 responses (WIRE.md section 3)::
 
 Every ``href`` is absolute: ``view.base`` (the public base URL) plus the record's canonical
 path. Keys come out in the API's order (id, type, href, metadata, properties, entities).
-Renderers only read state; call them under the emulator's lock.
+Renderers only read state; call them under the emulator's lock. Replies are rendered through
+:mod:`profitbricks.emulator.present`, which maps what a rule returns to these functions.
 """
 
 from __future__ import annotations
