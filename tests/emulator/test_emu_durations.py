@@ -225,7 +225,7 @@ def test_every_mutating_route_carries_its_kind(method: str, path: str) -> None:
         concrete = concrete.replace(f"<{name}>", "0" * 8 + "-0000-0000-0000-" + "0" * 12)
     for name in ("snapshot_id", "ipblock_id", "group_id", "user_id", "resource_id"):
         concrete = concrete.replace(f"<{name}>", "1" * 8 + "-1111-1111-1111-" + "1" * 12)
-    _, _, kind = match(method, concrete)
+    kind = match(method, concrete).kind
     assert kind == operation_kind(handler)
     assert (method, path) in OPERATION_KINDS[kind]
     # The realistic profile gives every kind a duration, of its own or of its noun.

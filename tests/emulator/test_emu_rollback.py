@@ -18,6 +18,7 @@ import pytest
 from profitbricks.emulator import Emulator
 from profitbricks.emulator import app as app_module
 from profitbricks.emulator import routes as routes_module
+from profitbricks.emulator.results import Echo, EchoNode
 from profitbricks.emulator.routes import ROUTES
 from profitbricks.emulator.rules import um
 from profitbricks.emulator.rules.base import Call, Result
@@ -186,7 +187,9 @@ def test_a_reply_that_cannot_be_written_rolls_the_call_back(
     def with_unwritable_reply(handler: Callable[..., Result]) -> Callable[..., Result]:
         def rule(call: Call, **args: str) -> Result:
             result = handler(call, **args)
-            return Result({"name": "\ud800"}, result.request)
+            assert isinstance(result.shown, EchoNode)
+            unwritable = Echo(result.shown.record, props={"name": "\ud800"})
+            return Result(unwritable, result.request)
 
         return rule
 
@@ -205,7 +208,7 @@ def test_a_failing_private_image_upload_changes_nothing(monkeypatch: pytest.Monk
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("rendering broke")
 
-    monkeypatch.setattr(app_module.render, "resource", broken)
+    monkeypatch.setattr(app_module, "present", broken)
     with pytest.raises(RuntimeError):
         app.add_private_image(owner="fuzz@example.com", name="i", location="us/las", size=1)
     monkeypatch.undo()

@@ -78,7 +78,7 @@ _DECLARED = [(method, path) for path, methods in UNIMPLEMENTED for method in met
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_every_sdk_operation_has_a_route(name: str) -> None:
     operation = OPERATIONS[name]
-    handler, _, kind = match(operation.method, _sdk_path(operation.path))
+    handler, _, kind, _ = match(operation.method, _sdk_path(operation.path))
     assert callable(handler)
     assert (kind == "") == (operation.method == "GET")
 

@@ -4,12 +4,15 @@
 Basic credentials (401; 429 while an account's failed logins are throttled, see
 :mod:`.auth`), asks the controls whether to admit the call (429/503), resolves the route
 (:mod:`.routes`: 404, 405, 501), reads the query, headers and body within the limits of
-:mod:`.parsing` (400/422), then, under the one state lock, advances the provisioning queue and
-runs the rule for the route. A mutating rule runs against a checkpoint of what it may change
-(:func:`.state.affected`), put back if it fails. Rules raise domain errors, turned into the API's
-error body by :mod:`.replies`; anything else is the API's 500. Replies are JSON
-(:mod:`.pretty`). Paths under ``/_emulator/`` go to the controls (no Cloud API credentials;
-:func:`.control.check_access` decides who may use them).
+:mod:`.parsing` (400/422; the body is parsed once, as JSON or as the form fields a route may
+take, and handed to the rule in its :class:`~.rules.base.Call`), then, under the one state lock,
+advances the provisioning queue, runs the rule for the route and has :mod:`.present` render
+what the rule's result shows, at the call's depth. A mutating rule runs against a checkpoint of
+what it may change (:func:`.state.affected`), put back if it fails or its reply cannot be
+written. Rules raise domain errors, turned into the API's error body by :mod:`.replies`;
+anything else is the API's 500. Replies are JSON (:mod:`.pretty`). Paths under ``/_emulator/``
+go to the controls (no Cloud API credentials; :func:`.control.check_access` decides who may use
+them).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import persist, render, routes
+from . import persist, routes
 from .accounts import hash_accounts, seeded_state
 from .auth import Authenticator
 from .catalogue import DEFAULT_RESOURCE_LIMITS
@@ -54,13 +57,15 @@ from .parsing import (
     read_body,
     read_query,
 )
+from .present import present
 from .pretty import dumps_compact, dumps_pretty
 from .render import View
 from .replies import STATUS_LINES, error_body, reply, status_of
 from .requests import RequestLog
+from .results import Echo
 from .routes import BASE_PATH
 from .rules import image
-from .rules.base import Call
+from .rules.base import Body, Call
 from .state import Checkpoint, Contract, State, affected, records_of
 
 if TYPE_CHECKING:
@@ -77,6 +82,16 @@ _HOST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]{1,255}\Z")
 SettingsOnReset = Literal["keep", "initial", "off"]
 
 _UNSET: Any = object()
+
+
+def _parse(raw: bytes, content_type: str, form: bool) -> Body:
+    """The :class:`Body` of a call: parsed as JSON, or as form fields where ``form`` allows."""
+    if not raw:
+        return Body()
+    parsed = parse_or_error(raw, content_type, form)
+    if isinstance(parsed, EmulatorError):
+        return Body(error=parsed)
+    return Body(parsed)
 
 
 class Emulator:
@@ -207,7 +222,7 @@ class Emulator:
             undo = self._checkpoint(record for c in contracts for record in records_of(c))
             try:
                 record = image.add_private_image(self.state, spec, now_iso())
-                return render.resource(record, 0, View(base_url, self.state, self.log))
+                return present(Echo(record, entities=True), 0, View(base_url, self.state, self.log))
             except Invalid as error:
                 undo()
                 raise InvalidSetting(
@@ -303,29 +318,18 @@ class Emulator:
             delay = self.controls.latency()
             if delay > 0:
                 time.sleep(delay)
-            handler, args, kind = routes.match("GET" if method == "HEAD" else method, sub)
+            handler, args, kind, form = routes.match("GET" if method == "HEAD" else method, sub)
             mutating = method not in ("GET", "HEAD")
             if mutating:
                 # Headers, path and query go into the request record of the call.
                 check_request_text(environ)
             raw = read_body(environ)
-            content_type: str = environ.get("CONTENT_TYPE", "")
-            parsed: dict[bool, Any] = {}
-            if raw:
-                # Decoded before taking the lock; an error is raised when the rule asks for
-                # the body, so that path errors (404) still come first.
-                parsed[False] = parse_or_error(raw, content_type, False)
-
-            def payload(form: bool) -> Any:
-                if form not in parsed:
-                    parsed[form] = parse_or_error(raw, content_type, form)
-                value = parsed[form]
-                if isinstance(value, EmulatorError):
-                    raise value
-                return value
-
+            # Parsed before taking the lock; a parse error is raised when the rule reads the
+            # body, so that path errors (404) still come first.
+            body = _parse(raw, environ.get("CONTENT_TYPE", ""), form)
             base_url = self._base(environ)
             answer: tuple[int, list[tuple[str, str]], bytes] | None = None
+            doc: dict[str, Any] | None = None
             with self._lock:
                 if self._limits_version != self.controls.limits_version:
                     self._apply_limits()
@@ -340,39 +344,41 @@ class Emulator:
                     user=user,
                     contract=contract,
                     depth=depth,
-                    view=View(base_url, self.state, self.log),
                     now=now_iso(),
                     method=method,
                     describe=lambda: self._describe(environ, raw),
                     raw_body=raw,
-                    parse_body=payload,
+                    body=body,
                     kind=kind,
                 )
+                view = View(base_url, self.state, self.log)
                 if mutating:
                     # Whatever goes wrong in the rule or its reply, the contract is left as
                     # it was before the call.
-                    ids = {*args.values(), *ids_in(parsed.get(False))}
+                    ids = {*args.values(), *ids_in(body.value)}
                     undo = self._checkpoint(affected(self.state, contract, args.get("dc_id"), ids))
                     try:
                         result = handler(call, **args)
-                        answer = reply(result, base_url, pretty)
+                        doc = present(result.shown, depth, view)
+                        answer = reply(result.request, doc, base_url, pretty)
                     except BaseException:
                         undo()
                         raise
                 else:
                     result = handler(call, **args)
+                    doc = present(result.shown, depth, view)
                 if result.request is not None:
                     self.log.submitted(result.request)
             if answer is None:
-                answer = reply(result, base_url, pretty)
+                answer = reply(result.request, doc, base_url, pretty)
         except EmulatorError as error:
             return self._send_error(start_response, status_of(error), error, pretty)
         except Exception:
             log.exception("unexpected error serving %s %s", method, path)
             return self._send_internal_error(start_response, pretty)
-        status, headers, body = answer
+        status, headers, data = answer
         start_response(STATUS_LINES[status], headers)
-        return [body]
+        return [data]
 
     def _checkpoint(self, records: Iterable[Any]) -> Callable[[], None]:
         """A function that puts ``records``, the state's allocators and the request log back

@@ -10,15 +10,17 @@ The rule that reproduces the recorded v4 responses (WIRE.md section 3)::
 
 Every ``href`` is absolute: ``view.base`` (the public base URL) plus the record's canonical
 path. Keys come out in the API's order (id, type, href, metadata, properties, entities).
-Renderers only read state; call them under the emulator's lock.
+Renderers only read state; call them under the emulator's lock. Replies are rendered through
+:mod:`profitbricks.emulator.present`, which maps what a rule returns to these functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .results import EchoNode
 from .state import (
     Contract,
     Datacenter,
@@ -36,18 +38,19 @@ from .state import (
     State,
     User,
     Volume,
+    find_um_record,
+    lan_nics,
+    um_records,
 )
 
 if TYPE_CHECKING:
     from .requests import Request, RequestLog
 
 __all__ = [
-    "EchoNode",
     "View",
     "collection",
     "contract",
     "echo",
-    "lan_nics",
     "listed_image",
     "location",
     "reference",
@@ -70,15 +73,6 @@ class View:
     log: RequestLog | None = None
     #: create echoes show write-only inputs (imagePassword, sshKeys) as sent
     echo: bool = False
-
-
-@dataclass(eq=False, slots=True)
-class EchoNode:
-    """A record in a create reply: ``created`` children are echoed in full, others as refs."""
-
-    record: Any
-    created: bool = True
-    children: dict[str, list[EchoNode]] = field(default_factory=dict)
 
 
 def _meta(r: Resource) -> Doc:
@@ -206,20 +200,6 @@ def _plain(r: Resource, d: int, v: View, entities: bool = True) -> Doc:
     return _head(r, v)[0]
 
 
-def lan_nics(lan: Lan) -> list[Nic]:
-    """The NICs connected to ``lan``, in server then NIC creation order."""
-    dc = lan.dc
-    if dc is None:
-        return []
-    number = int(lan.id)
-    return [
-        nic
-        for server in dc.servers.values()
-        for nic in server.nics.values()
-        if nic.props["lan"] == number
-    ]
-
-
 def _lan(lan: Lan, d: int, v: View, entities: bool = True) -> Doc:
     out, href = _head(lan, v)
     if entities:
@@ -252,30 +232,6 @@ def listed_image(img: Image, d: int, v: View) -> Doc:
 
 
 # -- user management ----------------------------------------------------------------------------
-
-
-def um_records(c: Contract, state: State) -> list[Resource]:
-    """Every resource of ``c`` that user management knows: data centres, images, snapshots,
-    IP blocks (public images included)."""
-    out: list[Resource] = list(c.datacenters.values())
-    out.extend(state.public_images.values())
-    out.extend(c.images.values())
-    out.extend(c.snapshots.values())
-    out.extend(c.ipblocks.values())
-    return out
-
-
-def find_um_record(c: Contract, state: State, kind: str, rid: str) -> Resource | None:
-    """The data centre, image, snapshot or IP block ``rid`` of contract ``c``, if any."""
-    if kind == "datacenter":
-        return c.datacenters.get(rid)
-    if kind == "image":
-        return state.public_images.get(rid) or c.images.get(rid)
-    if kind == "snapshot":
-        return c.snapshots.get(rid)
-    if kind == "ipblock":
-        return c.ipblocks.get(rid)
-    return None
 
 
 def _um_path(r: Resource) -> str:
@@ -385,7 +341,7 @@ def shares(g: Group, depth: int, v: View) -> Doc:
 # -- catalogue, contract, requests --------------------------------------------------------------
 
 
-def location(loc: dict[str, Any], d: int, v: View) -> Doc:
+def location(loc: Mapping[str, Any], d: int, v: View) -> Doc:
     """A location: id, type, href, properties (no metadata, no entities)."""
     lid = loc["id"]
     doc: Doc = {"id": lid, "type": "location", "href": f"{v.base}/locations/{lid}"}
@@ -398,7 +354,7 @@ def location(loc: dict[str, Any], d: int, v: View) -> Doc:
     return doc
 
 
-def contract(c: Contract, usage: dict[str, int]) -> Doc:
+def contract(c: Contract, usage: Mapping[str, int]) -> Doc:
     """``GET /contracts``: one contract object with limits and usage."""
     lim = c.limits
     owner = c.owner.email if c.owner is not None else None

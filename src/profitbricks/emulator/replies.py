@@ -1,8 +1,10 @@
 """What the Cloud API answers: status lines, the error body, and a rule's result as a reply.
 
 Domain errors (:mod:`.errors`) become their HTTP status here and the API's error body
-``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``; a rule's
-:class:`~.rules.base.Result` becomes 202 with ``Location`` when it opened a request, else 200.
+``{"httpStatus": ..., "messages": [{"errorCode": ..., "message": ...}]}``. A rule's
+:class:`~.results.Result` is rendered into a document by :mod:`.present` (the one place that
+renders what rules return); :func:`reply` makes that document the reply: 202 with ``Location``
+when the call opened a request, else 200.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .errors import (
     Unauthorized,
 )
 from .pretty import dumps_compact, dumps_pretty
-from .rules.base import Result
+from .requests import Request
 
 __all__ = ["STATUS_LINES", "error_body", "reply", "status_of"]
 
@@ -70,20 +72,24 @@ def error_body(status: int, code: str, message: str) -> dict[str, Any]:
     return {"httpStatus": status, "messages": [{"errorCode": code, "message": message}]}
 
 
-def reply(result: Result, base_url: str, pretty: bool) -> tuple[int, list[tuple[str, str]], bytes]:
-    """(status, headers, body) of a rule's result: 202 with ``Location`` when it opened a
-    request, 200 otherwise."""
+def reply(
+    request: Request | None, doc: dict[str, Any] | None, base_url: str, pretty: bool
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """(status, headers, body) of a call that showed ``doc`` (None: an empty body) and opened
+    ``request``: 202 with ``Location`` when it opened one, 200 otherwise.
+
+    Raises ``UnicodeEncodeError`` for a document that cannot be written as UTF-8.
+    """
     headers: list[tuple[str, str]] = []
-    request = result.request
     if request is not None:
         status = 202
         headers.append(("Location", f"{base_url}{request.path}/status"))
     else:
         status = 200
-    if result.doc is None:
+    if doc is None:
         headers.append(("Content-Length", "0"))
         return status, headers, b""
-    body = (dumps_pretty(result.doc) if pretty else dumps_compact(result.doc)).encode()
+    body = (dumps_pretty(doc) if pretty else dumps_compact(doc)).encode()
     headers.append(("Content-Type", "application/json"))
     headers.append(("Content-Length", str(len(body))))
     return status, headers, body

@@ -15,12 +15,14 @@ rule (``create_snapshot`` is ``snapshot.create``, ``delete_ipblock`` is ``ipbloc
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from werkzeug.exceptions import MethodNotAllowed as RouteMethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
 from .errors import MethodNotAllowed, NotFound, NotImplementedRoute
+from .results import ApiRoot, Result
 from .rules import (
     contract as contract_rules,
 )
@@ -41,10 +43,11 @@ from .rules import (
 from .rules import (
     request as request_rules,
 )
-from .rules.base import Call, Result
+from .rules.base import Call
 
 __all__ = [
     "BASE_PATH",
+    "FORM_BODIES",
     "OPERATION_KINDS",
     "ROUTER",
     "ROUTES",
@@ -235,7 +238,7 @@ ROUTES: list[tuple[str, dict[str, Handler]]] = [
 
 
 def _root(call: Call) -> Result:
-    return Result({"href": call.view.base + "/", "name": "CLOUD API", "version": "4.0"})
+    return Result(ApiRoot())
 
 
 ROUTES.insert(0, ("/", {"GET": _root}))
@@ -264,7 +267,25 @@ def _kinds() -> dict[str, list[tuple[str, str]]]:
 #: Every operation kind (``noun.verb``) of the routing table and the (method, path) routes of it.
 OPERATION_KINDS: dict[str, list[tuple[str, str]]] = _kinds()
 
-Match = tuple[Handler, dict[str, str], str]
+#: The (path, method) routes whose body may be form-encoded: the snapshot actions of a volume,
+#: which the API documents with ``name=...&description=...`` (WIRE.md). Their body is parsed as
+#: form fields when it is sent as such, else as JSON; every other body is JSON.
+FORM_BODIES: frozenset[tuple[str, str]] = frozenset(
+    {
+        (_DC + "/volumes/<volume_id>/create-snapshot", "POST"),
+        (_DC + "/volumes/<volume_id>/restore-snapshot", "POST"),
+    }
+)
+
+
+class Match(NamedTuple):
+    """A matched route: its rule, the path's arguments, the operation kind (``""`` for a read)
+    and whether its body may be form-encoded (:data:`FORM_BODIES`)."""
+
+    handler: Handler
+    args: dict[str, str]
+    kind: str
+    form: bool
 
 
 class Router:
@@ -272,15 +293,18 @@ class Router:
 
     ``routes`` is a table like :data:`ROUTES` (its method tables are used as they are, so
     replacing a rule in one, as tests do, takes effect); ``unimplemented`` lists (path,
-    methods) of routes that answer 501.
+    methods) of routes that answer 501; ``form_bodies`` the routes whose body may be
+    form-encoded.
     """
 
     def __init__(
         self,
         routes: list[tuple[str, dict[str, Handler]]],
         unimplemented: list[tuple[str, tuple[str, ...]]],
+        form_bodies: frozenset[tuple[str, str]] = FORM_BODIES,
     ) -> None:
         self._handlers: dict[str, dict[str, Handler]] = dict(routes)
+        self._form_bodies = form_bodies
         declared = {path: frozenset(methods) for path, methods in unimplemented}
         paths = {**self._handlers, **declared}
         self._adapter = Map(
@@ -305,8 +329,8 @@ class Router:
         self._cache: dict[tuple[str, str], Match] = {}
 
     def match(self, method: str, path: str) -> Match:
-        """The rule, path arguments and operation kind (``""`` for a read) for ``method`` on
-        ``path`` (relative to :data:`BASE_PATH`).
+        """The :class:`Match` of ``method`` on ``path`` (relative to :data:`BASE_PATH`): rule,
+        path arguments, operation kind (``""`` for a read), form body or not.
 
         Raises :class:`NotFound` for an unknown path, :class:`MethodNotAllowed` (with the
         methods the path takes) for a method it does not take, and :class:`NotImplementedRoute`
@@ -329,7 +353,8 @@ class Router:
         if handler is None:
             raise NotImplementedRoute(method, endpoint)
         kind = self._kind_of.get((endpoint, method), "")
-        matched = (handler, {str(k): str(v) for k, v in args.items()}, kind)
+        form = (endpoint, method) in self._form_bodies
+        matched = Match(handler, {str(k): str(v) for k, v in args.items()}, kind, form)
         if len(self._cache) >= 4096:
             self._cache.clear()
         self._cache[key] = matched

@@ -4,7 +4,8 @@ Plain data only: no HTTP, no validation, no clock (callers pass timestamps in). 
 belongs to one :class:`Contract`; a data centre holds its servers, volumes, LANs and load
 balancers, a server its NICs, a NIC its firewall rules. Containers are insertion-ordered dicts,
 so listings come out in creation order. Rules in :mod:`profitbricks.emulator.rules` validate and
-then change these records; :mod:`profitbricks.emulator.render` turns them into API JSON.
+then change these records; :mod:`profitbricks.emulator.present` has them rendered into API JSON
+(:mod:`profitbricks.emulator.render`).
 
 Values stored in ``props`` are never mutated in place (lists are replaced), so a shallow copy
 taken under the state lock can be serialised after the lock is released, and a
@@ -40,7 +41,10 @@ __all__ = [
     "User",
     "Volume",
     "affected",
+    "find_um_record",
+    "lan_nics",
     "records_of",
+    "um_records",
 ]
 
 
@@ -307,6 +311,44 @@ def _layout(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]
         layout = (names, attrgetter(*names), containers)
         _LAYOUTS[cls] = layout
     return layout
+
+
+def lan_nics(lan: Lan) -> list[Nic]:
+    """The NICs connected to ``lan``, in server then NIC creation order."""
+    dc = lan.dc
+    if dc is None:
+        return []
+    number = int(lan.id)
+    return [
+        nic
+        for server in dc.servers.values()
+        for nic in server.nics.values()
+        if nic.props["lan"] == number
+    ]
+
+
+def um_records(c: Contract, state: State) -> list[Resource]:
+    """Every resource of ``c`` that user management knows: data centres, images, snapshots,
+    IP blocks (public images included)."""
+    out: list[Resource] = list(c.datacenters.values())
+    out.extend(state.public_images.values())
+    out.extend(c.images.values())
+    out.extend(c.snapshots.values())
+    out.extend(c.ipblocks.values())
+    return out
+
+
+def find_um_record(c: Contract, state: State, kind: str, rid: str) -> Resource | None:
+    """The data centre, image, snapshot or IP block ``rid`` of contract ``c``, if any."""
+    if kind == "datacenter":
+        return c.datacenters.get(rid)
+    if kind == "image":
+        return state.public_images.get(rid) or c.images.get(rid)
+    if kind == "snapshot":
+        return c.snapshots.get(rid)
+    if kind == "ipblock":
+        return c.ipblocks.get(rid)
+    return None
 
 
 def records_of(contract: Contract) -> list[Any]:

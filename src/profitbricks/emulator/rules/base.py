@@ -1,11 +1,16 @@
 """What every rule module shares: the call context, results, lookups and access checks.
 
-A :class:`Call` is one authenticated API call as the rules see it: who makes it, on which
-contract, the requested depth, the view for rendering and a lazily parsed body. Lookups resolve
-path ids within the caller's contract and visibility (anything else is :class:`NotFound`, so
-foreign ids look exactly like missing ones); :func:`need_edit` turns a read-only share into
-:class:`Forbidden`. Ids and addresses named in request bodies go through the ``resolve_*``
-functions and the registry :data:`BODY_REFERENCES`, which use the same lookups.
+A rule is a domain function: ``rule(call, **path_ids) -> Result``. A :class:`Call` is one
+authenticated API call as the rules see it: who makes it, on which contract, the requested
+depth and the request :class:`Body`, already parsed by the web application
+(:mod:`profitbricks.emulator.app`). A rule validates the body's fields, changes the state and
+returns a :class:`~profitbricks.emulator.results.Result`: records of what the reply shows and
+the request it opened. It never renders: :mod:`profitbricks.emulator.present` turns the result
+into the API's JSON, in one place. Lookups resolve path ids within the caller's contract and
+visibility (anything else is :class:`NotFound`, so foreign ids look exactly like missing ones);
+:func:`need_edit` turns a read-only share into :class:`Forbidden`. Ids and addresses named in
+request bodies go through the ``resolve_*`` functions and the registry
+:data:`BODY_REFERENCES`, which use the same lookups.
 """
 
 from __future__ import annotations
@@ -14,11 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .. import render
 from ..effects import effect
-from ..errors import Forbidden, Invalid, NotFound
-from ..render import View
+from ..errors import EmulatorError, Forbidden, Invalid, NotFound
 from ..requests import Request, RequestLog
+from ..results import Listing, Result
 from ..state import (
     Contract,
     Datacenter,
@@ -43,6 +47,7 @@ __all__ = [
     "EDIT",
     "NONE",
     "READ",
+    "Body",
     "BodyRef",
     "Call",
     "Result",
@@ -75,12 +80,26 @@ _T = TypeVar("_T")
 _R = TypeVar("_R", bound=Resource)
 
 
-@dataclass(slots=True)
-class Result:
-    """What a rule returns: the document to send (or None) and the request it opened (if any)."""
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A request body as the web application parsed it.
 
-    doc: dict[str, Any] | None
-    request: Request | None = None
+    ``value`` is a JSON value, or the form fields (a dict of strings) of a form-encoded body
+    sent to a route that takes them (:data:`profitbricks.emulator.routes.FORM_BODIES`), or None
+    when the call has no body. A body that could not be parsed holds the ``error`` instead.
+    """
+
+    value: Any = None
+    error: EmulatorError | None = None
+
+    def get(self) -> Any:
+        """The parsed body; raises the parse error (``BadRequest`` or ``Invalid``) if it had one.
+
+        A rule reads its body once it has resolved its path, so that a 404 comes before a 400.
+        """
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 @dataclass(slots=True, eq=False)
@@ -91,14 +110,15 @@ class Call:
     log: RequestLog
     user: User
     contract: Contract
+    #: the ``depth`` query parameter (the reply is rendered at it; ``GET /requests`` polls at 1+)
     depth: int
-    view: View
     now: str
     method: str
     #: (full URL, request headers) of the call, computed only when a request is recorded
     describe: Callable[[], tuple[str, dict[str, str]]]
+    #: the body as sent, for the request record
     raw_body: bytes = field(repr=False)
-    parse_body: Callable[[bool], Any]
+    body: Body
     #: the operation kind of the route (``snapshot.create``; ``""`` for a read), which decides
     #: how long the request it opens takes under per-operation durations
     kind: str = ""
@@ -106,13 +126,6 @@ class Call:
     @property
     def admin(self) -> bool:
         return self.user.administrator
-
-    def payload(self, *, form: bool = False) -> Any:
-        """The parsed body: a JSON value, a dict of form fields (``form=True``), or None."""
-        return self.parse_body(form)
-
-    def echo_view(self) -> View:
-        return View(self.view.base, self.state, self.log, echo=True)
 
     def open_request(self) -> Request:
         """Record this call as a provisioning request (the log masks secrets and bounds sizes)."""
@@ -214,17 +227,14 @@ def member(records: Iterable[_R], record_id: str) -> _R:
     raise NotFound()
 
 
-def listing(call: Call, owner: Resource | User | Group, name: str, items: Iterable[Any]) -> Result:
+def listing(owner: Resource | User | Group, name: str, items: Iterable[Any]) -> Result:
     """``GET {owner}/{name}``: ``items`` as the collection ``{owner id}/{name}``."""
-    href = f"{call.view.base}{owner.path}/{name}"
-    return Result(render.collection(f"{owner.id}/{name}", href, items, call.depth, call.view))
+    return Result(Listing(f"{owner.id}/{name}", f"{owner.path}/{name}", list(items)))
 
 
 def visible_listing(call: Call, name: str, records: Iterable[Resource]) -> Result:
     """``GET /{name}``: the ``records`` the caller may see, as the collection ``{name}``."""
-    items = [record for record in records if visible(call, record)]
-    href = f"{call.view.base}/{name}"
-    return Result(render.collection(name, href, items, call.depth, call.view))
+    return Result(Listing(name, f"/{name}", [r for r in records if visible(call, r)]))
 
 
 def _visible_child(call: Call, records: Mapping[str, _R], record_id: str) -> _R:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import render
 from ..errors import Invalid
+from ..results import ContractUsage
 from ..state import Contract
 from .base import Call, Result
 
@@ -100,4 +100,4 @@ def check(c: Contract, demand: Demand, at: str = "(root).properties") -> None:
 
 def get_contract(call: Call) -> Result:
     """``GET /contracts``: the caller's contract with limits and usage."""
-    return Result(render.contract(call.contract, usage(call.contract)))
+    return Result(ContractUsage(call.contract, usage(call.contract)))

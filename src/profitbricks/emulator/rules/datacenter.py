@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import render
 from ..catalogue import LOCATION_IDS, LOCATIONS
 from ..effects import effect
 from ..errors import Invalid
-from ..render import EchoNode
+from ..results import Echo, EchoNode, Record
 from ..state import Datacenter, State
 from . import lan as lan_rules
 from . import loadbalancer as lb_rules
@@ -100,14 +99,14 @@ def list_datacenters(call: Call) -> Result:
 
 def get_datacenter(call: Call, dc_id: str) -> Result:
     """``GET /datacenters/{dc}``."""
-    return Result(render.resource(find_datacenter(call, dc_id), call.depth, call.view))
+    return Result(Record(find_datacenter(call, dc_id)))
 
 
 @creates
 def create_datacenter(call: Call) -> Result:
     """``POST /datacenters``: a data centre and everything its body nests, in one request."""
     need_privilege(call, "createDataCenter", "create data centers")
-    body = call.payload()
+    body = call.body.get()
     given, entities = split_body(body)
     at = "(root).properties"
     p = check_fields("datacenter", FIELDS, given, at)
@@ -165,7 +164,7 @@ def create_datacenter(call: Call) -> Result:
     if node.children:
         node.children = {name: node.children[name] for name in _ENTITIES if name in node.children}
     call.log.on_done(request, _provision, dc)
-    return Result(render.echo(node, call.echo_view()), request)
+    return Result(node, request)
 
 
 @effect("datacenter.provision")
@@ -179,7 +178,7 @@ def update_datacenter(call: Call, dc_id: str) -> Result:
     """``PATCH /datacenters/{dc}``: name and description; the location is fixed."""
     dc = find_datacenter(call, dc_id)
     need_edit(call, dc)
-    given, at = patch_body(call.payload())
+    given, at = patch_body(call.body.get())
     p = check_fields("datacenter", FIELDS, given, at, current=dc.props)
     if "name" in p and p["name"] is None:
         raise Invalid("name", "cannot be removed", at=at)
@@ -190,7 +189,7 @@ def replace_datacenter(call: Call, dc_id: str) -> Result:
     """``PUT /datacenters/{dc}``: name (required) and description; the location is fixed."""
     dc = find_datacenter(call, dc_id)
     need_edit(call, dc)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     return _change(call, dc, check_replacement("datacenter", FIELDS, given, at, current=dc.props))
 
 
@@ -202,7 +201,7 @@ def _change(call: Call, dc: Datacenter, p: dict[str, Any]) -> Result:
     dc.modified_by = call.user.email
     touch_datacenter(call, request, dc)
     call.log.target(request, dc)
-    return Result(render.resource(dc, 0, call.view, entities=False), request)
+    return Result(Echo(dc), request)
 
 
 @effect("datacenter.delete")

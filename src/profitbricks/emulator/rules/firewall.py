@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import render
 from ..effects import effect
 from ..errors import Invalid
-from ..render import EchoNode
 from ..requests import Request
+from ..results import Echo, EchoNode, Record
 from ..state import FirewallRule, Nic, State
 from .base import Call, Result, child, creates, find_nic, listing, need_edit, touch_datacenter
 from .plan import Plan, Spec, create_in_datacenter
@@ -122,13 +121,13 @@ def _find(
 def list_firewall_rules(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     """``GET …/nics/{nic}/firewallrules``."""
     _, _, nic = find_nic(call, dc_id, srv_id, nic_id)
-    return listing(call, nic, "firewallrules", nic.rules.values())
+    return listing(nic, "firewallrules", nic.rules.values())
 
 
 def get_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_id: str) -> Result:
     """``GET …/nics/{nic}/firewallrules/{fw}``."""
     _, _, rule = _find(call, dc_id, srv_id, nic_id, rule_id)
-    return Result(render.resource(rule, call.depth, call.view))
+    return Result(Record(rule))
 
 
 @creates
@@ -144,7 +143,7 @@ def update_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_
     """``PATCH …/firewallrules/{fw}``: every property but ``protocol``."""
     dc, _, rule = _find(call, dc_id, srv_id, nic_id, rule_id)
     need_edit(call, dc)
-    given, at = patch_body(call.payload())
+    given, at = patch_body(call.body.get())
     p = check_fields("firewall rule", FIELDS, given, at, current=rule.props)
     return _change(call, dc, rule, p, at)
 
@@ -153,7 +152,7 @@ def replace_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule
     """``PUT …/firewallrules/{fw}``: every property but ``protocol``; left out, null (any)."""
     dc, _, rule = _find(call, dc_id, srv_id, nic_id, rule_id)
     need_edit(call, dc)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_replacement("firewall rule", FIELDS, given, at, current=rule.props)
     return _change(call, dc, rule, p, at)
 
@@ -166,7 +165,7 @@ def _change(call: Call, dc: Any, rule: FirewallRule, p: dict[str, Any], at: str)
     rule.modified_by = call.user.email
     call.log.target(request, rule)
     touch_datacenter(call, request, dc)
-    return Result(render.resource(rule, 0, call.view, entities=False), request)
+    return Result(Echo(rule), request)
 
 
 def delete_firewall_rule(call: Call, dc_id: str, srv_id: str, nic_id: str, rule_id: str) -> Result:

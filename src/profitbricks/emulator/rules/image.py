@@ -12,10 +12,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .. import render
 from ..catalogue import HOT_PLUG_FLAGS, LOCATION_IDS, public_images
 from ..effects import effect
 from ..errors import Forbidden, Invalid
+from ..results import Echo, Listing, Record
 from ..state import Contract, Image, State
 from .base import Call, Result, find_image, need_edit, visible
 from .validators import (
@@ -180,15 +180,12 @@ def list_images(call: Call) -> Result:
     """``GET /images``: public images plus the contract's private ones the caller may see."""
     images: list[Image] = list(call.state.public_images.values())
     images.extend(i for i in call.contract.images.values() if visible(call, i))
-    href = call.view.base + "/images"
-    return Result(
-        render.collection("images", href, images, call.depth, call.view, render.listed_image)
-    )
+    return Result(Listing("images", "/images", images, items_as="listed-image"))
 
 
 def get_image(call: Call, image_id: str) -> Result:
     """``GET /images/{id}``."""
-    return Result(render.resource(find_image(call, image_id), call.depth, call.view))
+    return Result(Record(find_image(call, image_id)))
 
 
 def _private(call: Call, image_id: str) -> Image:
@@ -202,7 +199,7 @@ def _private(call: Call, image_id: str) -> Image:
 def update_image(call: Call, image_id: str) -> Result:
     """``PATCH /images/{id}`` (private images only)."""
     image = _private(call, image_id)
-    given, at = patch_body(call.payload())
+    given, at = patch_body(call.body.get())
     p = check_fields("image", FIELDS, given, at, current=image.props)
     return _change(call, image, p)
 
@@ -211,7 +208,7 @@ def replace_image(call: Call, image_id: str) -> Result:
     """``PUT /images/{id}`` (private images only): name (required), description, licence
     type and hot-plug flags; left out, null, ``UNKNOWN`` and false (an upload's defaults)."""
     image = _private(call, image_id)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_replacement("image", FIELDS, given, at, current=image.props)
     return _change(call, image, p)
 
@@ -223,7 +220,7 @@ def _change(call: Call, image: Image, p: dict[str, Any]) -> Result:
             image.props[name] = value
     image.modified_by = call.user.email
     call.log.target(request, image)
-    return Result(render.resource(image, 0, call.view, entities=False), request)
+    return Result(Echo(image), request)
 
 
 def delete_image(call: Call, image_id: str) -> Result:

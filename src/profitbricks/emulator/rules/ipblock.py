@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from .. import render
 from ..catalogue import LOCATION_IDS
 from ..effects import effect
 from ..errors import Invalid
+from ..results import Echo, Record
 from ..state import Contract, IpBlock, State
 from .base import Call, Result, creates, find_ipblock, need_edit, need_privilege, visible_listing
 from .contract import Demand, check
@@ -69,14 +69,14 @@ def list_ipblocks(call: Call) -> Result:
 
 def get_ipblock(call: Call, ipblock_id: str) -> Result:
     """``GET /ipblocks/{id}``."""
-    return Result(render.resource(find_ipblock(call, ipblock_id), call.depth, call.view))
+    return Result(Record(find_ipblock(call, ipblock_id)))
 
 
 @creates
 def create_ipblock(call: Call) -> Result:
     """``POST /ipblocks``: reserve ``size`` addresses in ``location``."""
     need_privilege(call, "reserveIp", "reserve IP blocks")
-    given, entities = split_body(call.payload())
+    given, entities = split_body(call.body.get())
     at = "(root).properties"
     if entities:
         raise Invalid("entities", "is not allowed for an IP block", at="(root)")
@@ -104,7 +104,7 @@ def create_ipblock(call: Call) -> Result:
     call.contract.ipblocks[block.id] = block
     request = call.open_request()
     call.log.target(request, block)
-    return Result(render.resource(block, 0, call.view), request)
+    return Result(Echo(block, entities=True), request)
 
 
 def delete_ipblock(call: Call, ipblock_id: str) -> Result:

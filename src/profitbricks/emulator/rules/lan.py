@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import render
 from ..effects import effect
 from ..errors import Conflict, Invalid
-from ..render import EchoNode
 from ..requests import Request
-from ..state import Datacenter, Lan, State
+from ..results import Echo, EchoNode, Record
+from ..state import Datacenter, Lan, State, lan_nics
 from .base import (
     LAN_FAILOVER,
     LAN_NICS,
@@ -202,26 +201,26 @@ def ensure_lan(call: Call, dc: Datacenter, number: int, request: Request) -> Lan
 def list_lans(call: Call, dc_id: str) -> Result:
     """``GET /datacenters/{dc}/lans``."""
     dc = find_datacenter(call, dc_id)
-    return listing(call, dc, "lans", dc.lans.values())
+    return listing(dc, "lans", dc.lans.values())
 
 
 def get_lan(call: Call, dc_id: str, lan_id: str) -> Result:
     """``GET /datacenters/{dc}/lans/{lan}``."""
     _, lan = find_lan(call, dc_id, lan_id)
-    return Result(render.resource(lan, call.depth, call.view))
+    return Result(Record(lan))
 
 
 def list_lan_members(call: Call, dc_id: str, lan_id: str) -> Result:
     """``GET /datacenters/{dc}/lans/{lan}/nics``: the NICs in the LAN (canonical hrefs)."""
     _, lan = find_lan(call, dc_id, lan_id)
-    return listing(call, lan, "nics", render.lan_nics(lan))
+    return listing(lan, "nics", lan_nics(lan))
 
 
 def get_lan_member(call: Call, dc_id: str, lan_id: str, nic_id: str) -> Result:
     """``GET /datacenters/{dc}/lans/{lan}/nics/{nic}``."""
     _, lan = find_lan(call, dc_id, lan_id)
-    nic = member(render.lan_nics(lan), nic_id)
-    return Result(render.resource(nic, call.depth, call.view))
+    nic = member(lan_nics(lan), nic_id)
+    return Result(Record(nic))
 
 
 @creates
@@ -235,7 +234,7 @@ def update_lan(call: Call, dc_id: str, lan_id: str) -> Result:
     """``PATCH /datacenters/{dc}/lans/{lan}``: name, public, ipFailover."""
     dc, lan = find_lan(call, dc_id, lan_id)
     need_edit(call, dc)
-    given, at = patch_body(call.payload())
+    given, at = patch_body(call.body.get())
     p = check_fields("lan", FIELDS, given, at, current=lan.props)
     return _change(call, dc, lan, p, at)
 
@@ -245,7 +244,7 @@ def replace_lan(call: Call, dc_id: str, lan_id: str) -> Result:
     (default none)."""
     dc, lan = find_lan(call, dc_id, lan_id)
     need_edit(call, dc)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_replacement("lan", FIELDS, given, at, current=lan.props)
     return _change(call, dc, lan, p, at)
 
@@ -261,7 +260,7 @@ def _change(call: Call, dc: Datacenter, lan: Lan, p: dict[str, Any], at: str) ->
     lan.modified_by = call.user.email
     call.log.target(request, lan)
     touch_datacenter(call, request, dc)
-    return Result(render.resource(lan, 0, call.view, entities=False), request)
+    return Result(Echo(lan), request)
 
 
 def delete_lan(call: Call, dc_id: str, lan_id: str) -> Result:

@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import render
 from ..effects import effect
 from ..errors import Invalid
-from ..render import EchoNode
 from ..requests import Request
-from ..state import Datacenter, LoadBalancer, Nic, State
+from ..results import Echo, EchoNode, Record
+from ..state import Datacenter, LoadBalancer, Nic, State, lan_nics
 from . import lan as lan_rules
 from .base import (
     BALANCED_NIC,
@@ -208,13 +207,13 @@ def build(call: Call, dc: Datacenter, spec: Spec, request: Request) -> EchoNode:
 def list_loadbalancers(call: Call, dc_id: str) -> Result:
     """``GET /datacenters/{dc}/loadbalancers``."""
     dc = find_datacenter(call, dc_id)
-    return listing(call, dc, "loadbalancers", dc.loadbalancers.values())
+    return listing(dc, "loadbalancers", dc.loadbalancers.values())
 
 
 def get_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     """``GET /datacenters/{dc}/loadbalancers/{lb}``."""
     _, lb = find_loadbalancer(call, dc_id, lb_id)
-    return Result(render.resource(lb, call.depth, call.view))
+    return Result(Record(lb))
 
 
 @creates
@@ -228,7 +227,7 @@ def update_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     """``PATCH /datacenters/{dc}/loadbalancers/{lb}``: name, ip, dhcp."""
     dc, lb = find_loadbalancer(call, dc_id, lb_id)
     need_edit(call, dc)
-    given, at = patch_body(call.payload())
+    given, at = patch_body(call.body.get())
     p = check_fields("loadbalancer", FIELDS, given, at, current=lb.props)
     return _change(call, dc, lb, p, at)
 
@@ -239,7 +238,7 @@ def replace_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
     true."""
     dc, lb = find_loadbalancer(call, dc_id, lb_id)
     need_edit(call, dc)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_replacement("loadbalancer", FIELDS, given, at, current=lb.props)
     return _change(call, dc, lb, p, at)
 
@@ -259,7 +258,7 @@ def _change(call: Call, dc: Datacenter, lb: LoadBalancer, p: dict[str, Any], at:
     call.log.target(request, lb)
     touch_datacenter(call, request, dc)
     call.log.on_done(request, _provision, dc, lb)
-    return Result(render.resource(lb, 0, call.view, entities=False), request)
+    return Result(Echo(lb), request)
 
 
 def delete_loadbalancer(call: Call, dc_id: str, lb_id: str) -> Result:
@@ -281,7 +280,7 @@ def _delete(state: State, dc: Datacenter, lb: LoadBalancer) -> None:
         _release(lb, nic)
     lb.gone = True
     lan = dc.lans.get(lb.lan_id or "")
-    if lan is not None and not render.lan_nics(lan):
+    if lan is not None and not lan_nics(lan):
         del dc.lans[lan.id]
         lan.gone = True
 
@@ -289,26 +288,26 @@ def _delete(state: State, dc: Datacenter, lb: LoadBalancer) -> None:
 def list_balanced_nics(call: Call, dc_id: str, lb_id: str) -> Result:
     """``GET …/loadbalancers/{lb}/balancednics``: items carry the NICs' server hrefs."""
     _, lb = find_loadbalancer(call, dc_id, lb_id)
-    return listing(call, lb, "balancednics", lb.nics)
+    return listing(lb, "balancednics", lb.nics)
 
 
 def get_balanced_nic(call: Call, dc_id: str, lb_id: str, nic_id: str) -> Result:
     """``GET …/loadbalancers/{lb}/balancednics/{nic}``."""
     _, lb = find_loadbalancer(call, dc_id, lb_id)
-    return Result(render.resource(member(lb.nics, nic_id), call.depth, call.view))
+    return Result(Record(member(lb.nics, nic_id)))
 
 
 def add_balanced_nic(call: Call, dc_id: str, lb_id: str) -> Result:
     """``POST …/loadbalancers/{lb}/balancednics`` with ``{"id": nic}``: the NIC as it was."""
     dc, lb = find_loadbalancer(call, dc_id, lb_id)
     need_edit(call, dc)
-    nic_id = id_body(call.payload())
+    nic_id = id_body(call.body.get())
     nic = resolve_nic(call, BALANCED_NIC, dc, nic_id, "(root)")
     _not_balanced_elsewhere(nic, lb, "(root)")
     request = call.open_request()
     call.log.target(request, nic)
-    # The NIC as it is now, BUSY like every 202 echo (WIRE.md 5.2, 7).
-    doc = render.resource(nic, 0, call.view)
+    # The NIC as it is now, BUSY like every 202 echo (WIRE.md 5.2, 7), in the LAN it leaves.
+    shown = Echo(nic, entities=True, props=dict(nic.props))
     # Balancing a NIC the load balancer balances already is accepted like any request
     # (WIRE.md 12); if a removal of it is still queued, it is balanced again after that.
     if nic not in lb.nics:
@@ -318,7 +317,7 @@ def add_balanced_nic(call: Call, dc_id: str, lb_id: str) -> Result:
         call.log.target(request, dc.lans[lb.lan_id], listed=False)
     touch_datacenter(call, request, dc)
     call.log.on_done(request, _balanced, dc, lb, nic)
-    return Result(doc, request)
+    return Result(shown, request)
 
 
 @effect("loadbalancer.balance-nic")

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .. import render
 from ..catalogue import LOCATIONS
 from ..errors import NotFound
+from ..results import Location, Locations
 from .base import Call, Result
 
 __all__ = ["get_location", "list_locations", "list_region"]
 
 
-def _collection(cid: str, href: str, items: list[dict[str, Any]], call: Call) -> Result:
-    d = call.depth - 1
-    return Result(
-        {
-            "id": cid,
-            "type": "collection",
-            "href": href,
-            "items": [render.location(loc, d, call.view) for loc in items],
-        }
-    )
-
-
 def list_locations(call: Call) -> Result:
     """``GET /locations``: the four v4 locations."""
-    return _collection("locations", call.view.base + "/locations", LOCATIONS, call)
+    return Result(Locations("locations", "/locations", LOCATIONS))
 
 
 def list_region(call: Call, region: str) -> Result:
@@ -34,7 +20,7 @@ def list_region(call: Call, region: str) -> Result:
     items = [loc for loc in LOCATIONS if loc["id"].split("/", 1)[0] == region]
     if not items:
         raise NotFound()
-    return _collection(region, f"{call.view.base}/locations/{region}", items, call)
+    return Result(Locations(region, f"/locations/{region}", items))
 
 
 def get_location(call: Call, region: str, city: str) -> Result:
@@ -42,5 +28,5 @@ def get_location(call: Call, region: str, city: str) -> Result:
     wanted = f"{region}/{city}"
     for loc in LOCATIONS:
         if loc["id"] == wanted:
-            return Result(render.location(loc, call.depth, call.view))
+            return Result(Location(loc))
     raise NotFound()

@@ -14,11 +14,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from .. import render
 from ..effects import effect
 from ..errors import Invalid
-from ..render import EchoNode
 from ..requests import Request
+from ..results import Echo, EchoNode, Record
 from ..state import Datacenter, Nic, Server, State
 from . import firewall
 from . import lan as lan_rules
@@ -196,13 +195,13 @@ def _delete(state: State, nic: Nic) -> None:
 def list_nics(call: Call, dc_id: str, srv_id: str) -> Result:
     """``GET /datacenters/{dc}/servers/{srv}/nics``."""
     _, server = find_server(call, dc_id, srv_id)
-    return listing(call, server, "nics", server.nics.values())
+    return listing(server, "nics", server.nics.values())
 
 
 def get_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     """``GET /datacenters/{dc}/servers/{srv}/nics/{nic}``."""
     _, _, nic = find_nic(call, dc_id, srv_id, nic_id)
-    return Result(render.resource(nic, call.depth, call.view))
+    return Result(Record(nic))
 
 
 @creates
@@ -218,7 +217,7 @@ def update_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     """``PATCH …/nics/{nic}``: name, ips, dhcp, lan (created if missing), nat, firewallActive."""
     dc, _, nic = find_nic(call, dc_id, srv_id, nic_id)
     need_edit(call, dc)
-    given, at = patch_body(call.payload())
+    given, at = patch_body(call.body.get())
     p = check_fields("nic", FIELDS, given, at, current=nic.props)
     if "lan" in p and p["lan"] is None:
         raise Invalid("lan", "cannot be removed", at=at)
@@ -230,7 +229,7 @@ def replace_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:
     empty until an address is assigned, ``dhcp`` true, ``nat`` and ``firewallActive`` false."""
     dc, _, nic = find_nic(call, dc_id, srv_id, nic_id)
     need_edit(call, dc)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_replacement("nic", FIELDS, given, at, current=nic.props)
     return _change(call, dc, nic, p, at)
 
@@ -262,7 +261,7 @@ def _change(call: Call, dc: Datacenter, nic: Nic, p: dict[str, Any], at: str) ->
     call.log.target(request, nic)
     touch_datacenter(call, request, dc)
     call.log.on_done(request, _provision, dc, nic)
-    return Result(render.resource(nic, 0, call.view, entities=False), request)
+    return Result(Echo(nic), request)
 
 
 def delete_nic(call: Call, dc_id: str, srv_id: str, nic_id: str) -> Result:

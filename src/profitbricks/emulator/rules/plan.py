@@ -15,9 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import render
-from ..render import EchoNode
 from ..requests import Request
+from ..results import EchoNode
 from ..state import Datacenter, Resource
 from .base import Call, Result, need_edit, touch_datacenter
 from .contract import Demand, check
@@ -74,11 +73,11 @@ def create_in_datacenter(
     """
     need_edit(call, dc)
     plan = Plan.for_datacenter(dc)
-    spec = prepare(call, plan, call.payload(), "(root)")
+    spec = prepare(call, plan, call.body.get(), "(root)")
     check(call.contract, plan.demand)
     request = call.open_request()
     node = build(spec, request)
     if parent is not None:
         call.log.target(request, parent, listed=False)
     touch_datacenter(call, request, dc)
-    return Result(render.echo(node, call.echo_view()), request)
+    return Result(node, request)

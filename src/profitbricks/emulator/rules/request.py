@@ -8,9 +8,9 @@ request it lists.
 
 from __future__ import annotations
 
-from .. import render
 from ..errors import NotFound
 from ..requests import Request
+from ..results import RequestDetail, RequestList, RequestStatus
 from .base import Call, Result
 
 __all__ = ["get_request", "get_request_status", "list_requests"]
@@ -32,29 +32,20 @@ def _find(call: Call, request_id: str) -> Request:
 def list_requests(call: Call) -> Result:
     """``GET /requests``: newest first."""
     items = [r for r in reversed(call.log.requests.values()) if _visible(call, r)]
-    # Items in full (depth >= 1) carry their status with its metadata: a recorded v4 listing at
-    # the SDK's default depth 1 shows it filled, and deeper listings showed no more detail.
-    d = max(call.depth - 1, 1) if call.depth >= 1 else -1
-    if d >= 1:
+    # At depth >= 1 every item shows its status (see present.py), which counts as a poll.
+    if call.depth >= 1:
         for request in items:
             call.log.poll(request)
-    return Result(
-        {
-            "id": "requests",
-            "type": "collection",
-            "href": call.view.base + "/requests",
-            "items": [render.request(r, d, call.view) for r in items],
-        }
-    )
+    return Result(RequestList(items))
 
 
 def get_request(call: Call, request_id: str) -> Result:
     """``GET /requests/{id}``."""
-    return Result(render.request(_find(call, request_id), call.depth, call.view))
+    return Result(RequestDetail(_find(call, request_id)))
 
 
 def get_request_status(call: Call, request_id: str) -> Result:
     """``GET /requests/{id}/status`` (a poll)."""
     request = _find(call, request_id)
     call.log.poll(request)
-    return Result(render.request_status(request, call.view))
+    return Result(RequestStatus(request))

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import render
 from ..effects import effect
 from ..errors import Invalid
-from ..render import EchoNode
 from ..requests import Request
+from ..results import Echo, EchoNode, Record
 from ..state import Datacenter, Image, Server, State, Volume
 from . import nic as nic_rules
 from . import volume as volume_rules
@@ -294,13 +293,13 @@ def _delete(state: State, server: Server) -> None:
 def list_servers(call: Call, dc_id: str) -> Result:
     """``GET /datacenters/{dc}/servers``."""
     dc = find_datacenter(call, dc_id)
-    return listing(call, dc, "servers", dc.servers.values())
+    return listing(dc, "servers", dc.servers.values())
 
 
 def get_server(call: Call, dc_id: str, srv_id: str) -> Result:
     """``GET /datacenters/{dc}/servers/{srv}``."""
     _, server = find_server(call, dc_id, srv_id)
-    return Result(render.resource(server, call.depth, call.view))
+    return Result(Record(server))
 
 
 @creates
@@ -314,7 +313,7 @@ def update_server(call: Call, dc_id: str, srv_id: str) -> Result:
     """``PATCH /datacenters/{dc}/servers/{srv}``."""
     dc, server = find_server(call, dc_id, srv_id)
     need_edit(call, dc)
-    given, at = patch_body(call.payload())
+    given, at = patch_body(call.body.get())
     p = check_fields("server", FIELDS, given, at, current=server.props, ignore=_IGNORED)
     for name in ("cores", "ram"):
         if name in p and p[name] is None:
@@ -327,7 +326,7 @@ def replace_server(call: Call, dc_id: str, srv_id: str) -> Result:
     their defaults (no boot device, zone AUTO, CPU family AMD_OPTERON)."""
     dc, server = find_server(call, dc_id, srv_id)
     need_edit(call, dc)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_replacement("server", FIELDS, given, at, current=server.props, ignore=_IGNORED)
     return _change(call, dc, server, p, at)
 
@@ -378,7 +377,7 @@ def _change(call: Call, dc: Datacenter, server: Server, p: dict[str, Any], at: s
     server.modified_by = call.user.email
     call.log.target(request, server)
     touch_datacenter(call, request, dc)
-    return Result(render.resource(server, 0, call.view, entities=False), request)
+    return Result(Echo(server), request)
 
 
 def delete_server(call: Call, dc_id: str, srv_id: str) -> Result:
@@ -430,27 +429,27 @@ def reboot_server(call: Call, dc_id: str, srv_id: str) -> Result:
 def list_attached_volumes(call: Call, dc_id: str, srv_id: str) -> Result:
     """``GET …/servers/{srv}/volumes``: items carry the volumes' canonical hrefs."""
     _, server = find_server(call, dc_id, srv_id)
-    return listing(call, server, "volumes", server.volumes)
+    return listing(server, "volumes", server.volumes)
 
 
 def get_attached_volume(call: Call, dc_id: str, srv_id: str, volume_id: str) -> Result:
     """``GET …/servers/{srv}/volumes/{vol}``."""
     _, server = find_server(call, dc_id, srv_id)
-    return Result(render.resource(member(server.volumes, volume_id), call.depth, call.view))
+    return Result(Record(member(server.volumes, volume_id)))
 
 
 def attach_volume(call: Call, dc_id: str, srv_id: str) -> Result:
     """``POST …/servers/{srv}/volumes`` with ``{"id": vol}``: the volume as it was."""
     dc, server = find_server(call, dc_id, srv_id)
     need_edit(call, dc)
-    volume_id = id_body(call.payload())
+    volume_id = id_body(call.body.get())
     volume = resolve_volume(call, ATTACHED_VOLUME, dc, volume_id, "(root)")
     if volume.server is not None and volume.server is not server:
         raise Invalid("id", f"volume {volume_id} is attached to another server", at="(root)")
     request = call.open_request()
     call.log.target(request, volume)
     # The volume as it is now: BUSY like every 202 echo, bus still null (WIRE.md 5.2, 7).
-    doc = render.resource(volume, 0, call.view)
+    shown = Echo(volume, entities=True)
     if volume.server is None:
         volume_rules.attach(call, server, volume, request)
     else:
@@ -459,7 +458,7 @@ def attach_volume(call: Call, dc_id: str, srv_id: str) -> Result:
         call.log.on_done(request, _reattach_volume, server, volume)
     call.log.target(request, server, listed=False)
     touch_datacenter(call, request, dc)
-    return Result(doc, request)
+    return Result(shown, request)
 
 
 def detach_volume(call: Call, dc_id: str, srv_id: str, volume_id: str) -> Result:
@@ -493,33 +492,32 @@ def _detach_volume(state: State, server: Server, volume: Volume) -> None:
 def list_attached_cdroms(call: Call, dc_id: str, srv_id: str) -> Result:
     """``GET …/servers/{srv}/cdroms``: items are images."""
     _, server = find_server(call, dc_id, srv_id)
-    return listing(call, server, "cdroms", server.cdroms)
+    return listing(server, "cdroms", server.cdroms)
 
 
 def get_attached_cdrom(call: Call, dc_id: str, srv_id: str, image_id: str) -> Result:
     """``GET …/servers/{srv}/cdroms/{img}``."""
     _, server = find_server(call, dc_id, srv_id)
-    return Result(render.resource(member(server.cdroms, image_id), call.depth, call.view))
+    return Result(Record(member(server.cdroms, image_id)))
 
 
 def attach_cdrom(call: Call, dc_id: str, srv_id: str) -> Result:
     """``POST …/servers/{srv}/cdroms`` with ``{"id": image}``: a CD-ROM image of the location."""
     dc, server = find_server(call, dc_id, srv_id)
     need_edit(call, dc)
-    image_id = id_body(call.payload())
+    image_id = id_body(call.body.get())
     image = _cdrom(call, str(dc.props["location"]), image_id, ATTACHED_CDROM, "(root)")
     request = call.open_request()
-    doc = render.resource(image, 0, call.view)
     # Every 202 reply shows its resource BUSY; the shared public image itself stays AVAILABLE
     # for everybody else, so only this reply says so.
-    doc["metadata"] = {**doc["metadata"], "state": "BUSY"}
+    shown = Echo(image, entities=True, busy=True)
     # A CD-ROM attached already is accepted like any request (WIRE.md 12); if a detach of it
     # is still queued, it is attached again after that.
     _attach_cdrom_now(call, server, image, request)
     call.log.on_done(request, _reattach_cdrom, server, image)
     call.log.target(request, server)
     touch_datacenter(call, request, dc)
-    return Result(doc, request)
+    return Result(shown, request)
 
 
 @effect("server.reattach-cdrom")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .. import render
 from ..catalogue import HOT_PLUG_FLAGS
 from ..effects import effect
 from ..errors import BadRequest, Invalid
+from ..results import Echo, Record
 from ..state import Contract, Snapshot, State, Volume
 from .base import (
     RESTORE_SNAPSHOT,
@@ -86,14 +86,14 @@ def list_snapshots(call: Call) -> Result:
 
 def get_snapshot(call: Call, snapshot_id: str) -> Result:
     """``GET /snapshots/{id}``."""
-    return Result(render.resource(find_snapshot(call, snapshot_id), call.depth, call.view))
+    return Result(Record(find_snapshot(call, snapshot_id)))
 
 
 def create_snapshot(call: Call, dc_id: str, volume_id: str) -> Result:
     """``POST /datacenters/{dc}/volumes/{vol}/create-snapshot``: the new snapshot."""
     dc, volume = find_volume(call, dc_id, volume_id)
     need_privilege(call, "createSnapshot", "create snapshots")
-    fields = _fields(call.payload(form=True), ("name", "description"))
+    fields = _fields(call.body.get(), ("name", "description"))
     name = string("name", fields.get("name"), "(root)")
     description = string("description", fields.get("description"), "(root)")
     volume_name = volume.props["name"] or ""
@@ -123,7 +123,7 @@ def create_snapshot(call: Call, dc_id: str, volume_id: str) -> Result:
     call.log.target(request, snapshot)
     call.log.target(request, volume, listed=False)
     call.log.on_done(request, _provision, snapshot, volume)
-    return Result(render.resource(snapshot, 0, call.view), request)
+    return Result(Echo(snapshot, entities=True), request)
 
 
 @effect("snapshot.provision")
@@ -141,7 +141,7 @@ def restore_snapshot(call: Call, dc_id: str, volume_id: str) -> Result:
     """``POST /datacenters/{dc}/volumes/{vol}/restore-snapshot`` with ``snapshotId``."""
     dc, volume = find_volume(call, dc_id, volume_id)
     need_edit(call, dc)
-    fields = _fields(call.payload(form=True), ("snapshotId",))
+    fields = _fields(call.body.get(), ("snapshotId",))
     snapshot_id = string("snapshotId", fields.get("snapshotId"), "(root)")
     if not snapshot_id:
         raise Invalid("snapshotId", "is required", at="(root)")
@@ -177,7 +177,7 @@ def update_snapshot(call: Call, snapshot_id: str) -> Result:
     """``PATCH /snapshots/{id}``: name, description, licence type, hot-plug flags."""
     snapshot = find_snapshot(call, snapshot_id)
     need_edit(call, snapshot)
-    given, at = patch_body(call.payload())
+    given, at = patch_body(call.body.get())
     p = check_fields("snapshot", FIELDS, given, at, current=snapshot.props)
     return _change(call, snapshot, p)
 
@@ -187,7 +187,7 @@ def replace_snapshot(call: Call, snapshot_id: str) -> Result:
     null, null, ``UNKNOWN`` and false."""
     snapshot = find_snapshot(call, snapshot_id)
     need_edit(call, snapshot)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_replacement("snapshot", FIELDS, given, at, current=snapshot.props)
     return _change(call, snapshot, p)
 
@@ -201,7 +201,7 @@ def _change(call: Call, snapshot: Snapshot, p: dict[str, Any]) -> Result:
             snapshot.props[name] = value
     snapshot.modified_by = call.user.email
     call.log.target(request, snapshot)
-    return Result(render.resource(snapshot, 0, call.view, entities=False), request)
+    return Result(Echo(snapshot), request)
 
 
 def delete_snapshot(call: Call, snapshot_id: str) -> Result:

@@ -13,10 +13,10 @@ import hmac
 import os
 from typing import Any
 
-from .. import render
 from ..effects import effect
 from ..errors import Forbidden, Invalid, NotFound
-from ..state import Contract, Group, Resource, Share, State, User
+from ..results import Echo, Listing, Record, Shared, Shares, UmResource
+from ..state import Contract, Group, Resource, Share, State, User, find_um_record, um_records
 from .base import GROUP_USER, Call, Result, child, creates, listing, resolve_user
 from .validators import Field, boolean, check_fields, id_body, put_body, split_body, string
 
@@ -167,15 +167,12 @@ def _credentials_changed(state: State) -> None:
 def list_groups(call: Call) -> Result:
     """``GET /um/groups``."""
     _admin(call)
-    href = call.view.base + "/um/groups"
-    return Result(
-        render.collection("groups", href, call.contract.groups.values(), call.depth, call.view)
-    )
+    return Result(Listing("groups", "/um/groups", list(call.contract.groups.values())))
 
 
 def get_group(call: Call, group_id: str) -> Result:
     """``GET /um/groups/{grp}``."""
-    return Result(render.resource(_group(call, group_id), call.depth, call.view))
+    return Result(Record(_group(call, group_id)))
 
 
 def _unique_group_name(call: Call, name: str, at: str, group: Group | None = None) -> None:
@@ -188,7 +185,7 @@ def _unique_group_name(call: Call, name: str, at: str, group: Group | None = Non
 def create_group(call: Call) -> Result:
     """``POST /um/groups``: ``name`` required, privileges default to false."""
     _admin(call)
-    given, entities = split_body(call.payload())
+    given, entities = split_body(call.body.get())
     at = "(root).properties"
     if entities:
         raise Invalid("entities", "is not allowed for a group", at="(root)")
@@ -207,13 +204,13 @@ def create_group(call: Call) -> Result:
     call.contract.groups[group.id] = group
     call.log.target(request, group)
     # A create echo carries entities only when the request had some (WIRE.md 5.3).
-    return Result(render.resource(group, 0, call.view, entities=False), request)
+    return Result(Echo(group), request)
 
 
 def update_group(call: Call, group_id: str) -> Result:
     """``PUT /um/groups/{grp}``: the given properties are merged in."""
     group = _group(call, group_id)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_fields("group", GROUP_FIELDS, given, at, current=group.props)
     if "name" in p:
         if not p["name"]:
@@ -224,7 +221,7 @@ def update_group(call: Call, group_id: str) -> Result:
         if value is not None:
             group.props[name] = value
     call.log.target(request, group)
-    return Result(render.resource(group, 0, call.view), request)
+    return Result(Echo(group, entities=True), request)
 
 
 def delete_group(call: Call, group_id: str) -> Result:
@@ -245,23 +242,23 @@ def _delete_group(state: State, contract: Contract, group: Group) -> None:
 def list_group_users(call: Call, group_id: str) -> Result:
     """``GET /um/groups/{grp}/users``."""
     group = _group(call, group_id)
-    return listing(call, group, "users", group.users.values())
+    return listing(group, "users", group.users.values())
 
 
 def add_group_user(call: Call, group_id: str) -> Result:
     """``POST /um/groups/{grp}/users`` with ``{"id": user}``: the user."""
     group = _group(call, group_id)
-    user_id = id_body(call.payload())
+    user_id = id_body(call.body.get())
     user = resolve_user(call, GROUP_USER, user_id, "(root)")
     request = call.open_request()
-    doc = render.resource(user, 0, call.view)
+    shown = Echo(user, entities=True)
     group.users[user.id] = user
 
     # Adding a member again is accepted like attaching what is attached (WIRE.md 12); if a
     # removal of the user is still queued, the user is a member again after that.
     call.log.on_done(request, _readd_member, group, user)
     call.log.target(request, group)
-    return Result(doc, request)
+    return Result(shown, request)
 
 
 @effect("group.add-user")
@@ -291,9 +288,7 @@ def list_group_resources(call: Call, group_id: str) -> Result:
     group = _group(call, group_id)
     records = []
     for share in group.shares.values():
-        record = render.find_um_record(
-            call.contract, call.state, share.resource_type, share.resource_id
-        )
+        record = find_um_record(call.contract, call.state, share.resource_type, share.resource_id)
         if record is not None:
             records.append(record)
     return Result(_um_collection(call, group.id + "/resources", f"{group.path}/resources", records))
@@ -304,7 +299,7 @@ def list_group_resources(call: Call, group_id: str) -> Result:
 
 def _shareable(call: Call, resource_id: str) -> Resource:
     for kind in RESOURCE_TYPES:
-        record = render.find_um_record(call.contract, call.state, kind, resource_id)
+        record = find_um_record(call.contract, call.state, kind, resource_id)
         if record is not None:
             return record
     raise NotFound()
@@ -312,7 +307,7 @@ def _shareable(call: Call, resource_id: str) -> Resource:
 
 def list_shares(call: Call, group_id: str) -> Result:
     """``GET /um/groups/{grp}/shares``."""
-    return Result(render.shares(_group(call, group_id), call.depth, call.view))
+    return Result(Shares(_group(call, group_id)))
 
 
 def _share(call: Call, group_id: str, resource_id: str) -> tuple[Group, Share]:
@@ -323,14 +318,14 @@ def _share(call: Call, group_id: str, resource_id: str) -> tuple[Group, Share]:
 def get_share(call: Call, group_id: str, resource_id: str) -> Result:
     """``GET /um/groups/{grp}/shares/{res}``."""
     group, share = _share(call, group_id, resource_id)
-    return Result(render.share(group, share, call.view))
+    return Result(Shared(group, share))
 
 
 def add_share(call: Call, group_id: str, resource_id: str) -> Result:
     """``POST /um/groups/{grp}/shares/{res}``: share a resource (422 if already shared)."""
     group = _group(call, group_id)
     record = _shareable(call, resource_id)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_fields("share", SHARE_FIELDS, given, at)
     if resource_id in group.shares:
         raise Invalid(
@@ -351,13 +346,13 @@ def add_share(call: Call, group_id: str, resource_id: str) -> Result:
     )
     group.shares[record.id] = share
     call.log.target(request, group)
-    return Result(render.share(group, share, call.view), request)
+    return Result(Shared(group, share), request)
 
 
 def update_share(call: Call, group_id: str, resource_id: str) -> Result:
     """``PUT /um/groups/{grp}/shares/{res}``: the given privileges are merged in."""
     group, share = _share(call, group_id, resource_id)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_fields("share", SHARE_FIELDS, given, at)
     request = call.open_request()
     if p.get("editPrivilege") is not None:
@@ -365,7 +360,7 @@ def update_share(call: Call, group_id: str, resource_id: str) -> Result:
     if p.get("sharePrivilege") is not None:
         share.share = p["sharePrivilege"]
     call.log.target(request, group)
-    return Result(render.share(group, share, call.view), request)
+    return Result(Shared(group, share), request)
 
 
 def delete_share(call: Call, group_id: str, resource_id: str) -> Result:
@@ -389,15 +384,12 @@ def _delete_share(state: State, group: Group, share: Share) -> None:
 def list_users(call: Call) -> Result:
     """``GET /um/users``."""
     _admin(call)
-    href = call.view.base + "/um/users"
-    return Result(
-        render.collection("users", href, call.contract.users.values(), call.depth, call.view)
-    )
+    return Result(Listing("users", "/um/users", list(call.contract.users.values())))
 
 
 def get_user(call: Call, user_id: str) -> Result:
     """``GET /um/users/{usr}``."""
-    return Result(render.resource(_user(call, user_id), call.depth, call.view))
+    return Result(Record(_user(call, user_id)))
 
 
 def _unique_email(call: Call, email: str, at: str, user: User | None = None) -> None:
@@ -410,7 +402,7 @@ def _unique_email(call: Call, email: str, at: str, user: User | None = None) -> 
 def create_user(call: Call) -> Result:
     """``POST /um/users``: firstname, lastname, email and password required."""
     _admin(call)
-    given, entities = split_body(call.payload())
+    given, entities = split_body(call.body.get())
     at = "(root).properties"
     if entities:
         raise Invalid("entities", "is not allowed for a user", at="(root)")
@@ -424,13 +416,13 @@ def create_user(call: Call) -> Result:
     user = new_user(call.state, call.contract, p, salt, digest, call.now)
     call.log.target(request, user)
     # A create echo carries entities only when the request had some (WIRE.md 5.3).
-    return Result(render.resource(user, 0, call.view, entities=False), request)
+    return Result(Echo(user), request)
 
 
 def update_user(call: Call, user_id: str) -> Result:
     """``PUT /um/users/{usr}``: the given properties are merged in (password included)."""
     user = _user(call, user_id)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     p = check_fields("user", USER_FIELDS, given, at, current=user.props)
     if p.get("email") is not None:
         _unique_email(call, p["email"], at, user)
@@ -451,7 +443,7 @@ def update_user(call: Call, user_id: str) -> Result:
         _credentials_changed(state)
     user.etag = state.new_etag()
     call.log.target(request, user)
-    return Result(render.resource(user, 0, call.view), request)
+    return Result(Echo(user, entities=True), request)
 
 
 def delete_user(call: Call, user_id: str) -> Result:
@@ -481,26 +473,21 @@ def list_user_groups(call: Call, user_id: str) -> Result:
     """``GET /um/users/{usr}/groups``."""
     user = _user(call, user_id)
     groups = [g for g in call.contract.groups.values() if user.id in g.users]
-    return listing(call, user, "groups", groups)
+    return listing(user, "groups", groups)
 
 
 def list_user_owns(call: Call, user_id: str) -> Result:
     """``GET /um/users/{usr}/owns``: the resources the user created."""
     user = _user(call, user_id)
-    owned = [r for r in render.um_records(call.contract, call.state) if r.owner_id == user.id]
-    return listing(call, user, "owns", owned)
+    owned = [r for r in um_records(call.contract, call.state) if r.owner_id == user.id]
+    return listing(user, "owns", owned)
 
 
 # -- resources --------------------------------------------------------------------------------
 
 
-def _um_collection(call: Call, cid: str, path: str, records: list[Resource]) -> dict[str, Any]:
-    number = call.contract.number
-
-    def item(r: Any, d: int, v: render.View) -> dict[str, Any]:
-        return render.um_resource(r, d, v, number)
-
-    return render.collection(cid, call.view.base + path, records, call.depth, call.view, item)
+def _um_collection(call: Call, cid: str, path: str, records: list[Resource]) -> Listing:
+    return Listing(cid, path, records, items_as="um-resource", contract=call.contract.number)
 
 
 def list_resources(call: Call, resource_type: str | None = None) -> Result:
@@ -508,7 +495,7 @@ def list_resources(call: Call, resource_type: str | None = None) -> Result:
     _admin(call)
     if resource_type is not None and resource_type not in RESOURCE_TYPES:
         raise NotFound()
-    records = render.um_records(call.contract, call.state)
+    records = um_records(call.contract, call.state)
     if resource_type is not None:
         records = [r for r in records if resource_type == r.TYPE]
     path = "/um/resources" + (f"/{resource_type}" if resource_type else "")
@@ -518,18 +505,18 @@ def list_resources(call: Call, resource_type: str | None = None) -> Result:
 def get_resource(call: Call, resource_type: str, resource_id: str) -> Result:
     """``GET /um/resources/{type}/{id}``."""
     _admin(call)
-    record = render.find_um_record(call.contract, call.state, resource_type, resource_id)
+    record = find_um_record(call.contract, call.state, resource_type, resource_id)
     if record is None:
         raise NotFound()
-    return Result(render.um_resource(record, call.depth, call.view, call.contract.number))
+    return Result(UmResource(record, call.contract.number))
 
 
 def list_resource_groups(call: Call, resource_type: str, resource_id: str) -> Result:
     """``GET /um/resources/{type}/{id}/groups``: the groups it is shared with."""
     _admin(call)
-    record = render.find_um_record(call.contract, call.state, resource_type, resource_id)
+    record = find_um_record(call.contract, call.state, resource_type, resource_id)
     if record is None:
         raise NotFound()
     groups = [g for g in call.contract.groups.values() if record.id in g.shares]
-    href = f"{call.view.base}/um/resources/{resource_type}/{resource_id}/groups"
-    return Result(render.collection(record.id + "/groups", href, groups, call.depth, call.view))
+    path = f"/um/resources/{resource_type}/{resource_id}/groups"
+    return Result(Listing(record.id + "/groups", path, groups))

@@ -14,12 +14,11 @@ import math
 import re
 from typing import Any
 
-from .. import render
 from ..catalogue import HOT_PLUG_FLAGS, IMAGE_ALIASES
 from ..effects import effect
 from ..errors import Invalid
-from ..render import EchoNode
 from ..requests import Request
+from ..results import Echo, EchoNode, Record
 from ..state import Datacenter, Image, Server, Snapshot, State, Volume
 from .base import (
     VOLUME_IMAGE,
@@ -284,13 +283,13 @@ def _delete(state: State, volume: Volume) -> None:
 def list_volumes(call: Call, dc_id: str) -> Result:
     """``GET /datacenters/{dc}/volumes``."""
     dc = find_datacenter(call, dc_id)
-    return listing(call, dc, "volumes", dc.volumes.values())
+    return listing(dc, "volumes", dc.volumes.values())
 
 
 def get_volume(call: Call, dc_id: str, volume_id: str) -> Result:
     """``GET /datacenters/{dc}/volumes/{vol}``."""
     _, volume = find_volume(call, dc_id, volume_id)
-    return Result(render.resource(volume, call.depth, call.view))
+    return Result(Record(volume))
 
 
 @creates
@@ -304,7 +303,7 @@ def update_volume(call: Call, dc_id: str, volume_id: str) -> Result:
     """``PATCH /datacenters/{dc}/volumes/{vol}``: name, size (grow only), bus, licence, flags."""
     dc, volume = find_volume(call, dc_id, volume_id)
     need_edit(call, dc)
-    given, at = patch_body(call.payload())
+    given, at = patch_body(call.body.get())
     p = check_fields("volume", FIELDS, given, at, current=volume.props)
     return _change(call, dc, volume, p, at)
 
@@ -334,7 +333,7 @@ def replace_volume(call: Call, dc_id: str, volume_id: str) -> Result:
     volume must give its licence)."""
     dc, volume = find_volume(call, dc_id, volume_id)
     need_edit(call, dc)
-    given, at = put_body(call.payload())
+    given, at = put_body(call.body.get())
     derived = _derived_defaults(call, volume)
     p = check_replacement("volume", FIELDS, given, at, current=volume.props, defaults=derived)
     return _change(call, dc, volume, p, at)
@@ -387,7 +386,7 @@ def _change(call: Call, dc: Datacenter, volume: Volume, p: dict[str, Any], at: s
     volume.modified_by = call.user.email
     call.log.target(request, volume)
     touch_datacenter(call, request, dc)
-    return Result(render.resource(volume, 0, call.view, entities=False), request)
+    return Result(Echo(volume), request)
 
 
 def delete_volume(call: Call, dc_id: str, volume_id: str) -> Result:
