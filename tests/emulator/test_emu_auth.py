@@ -251,3 +251,31 @@ def test_throttled_attempts_are_held_by_the_configured_tarpit_two_at_a_time() ->
             thread.join(timeout=30)
     assert statuses == [429, 429]
     assert waits == [0.75, 0.75]
+
+
+def test_a_new_password_is_derived_outside_the_state_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    emulator = Emulator(EmulatorConfig(users=[JANE], progression="immediate"))
+    client = Client(emulator)
+    real = um.hash_password
+    held: list[tuple[str, bool]] = []
+
+    def observed(password: str, salt: bytes | None = None) -> tuple[bytes, bytes]:
+        if salt is None:  # deriving a new password (a login check passes the stored salt)
+            held.append((password, emulator._lock.locked()))
+        return real(password, salt)
+
+    monkeypatch.setattr(um, "hash_password", observed)
+    user = {"firstname": "A", "lastname": "B", "email": "ann@example.com", "password": "first-pw"}
+    created = client.post("/cloudapi/v4/um/users", json={"properties": user}, headers=_basic(*JANE))
+    assert created.status_code == 202, created.get_data(as_text=True)
+    user_id = created.get_json()["id"]
+    changed = client.put(
+        f"/cloudapi/v4/um/users/{user_id}",
+        json={"properties": {"password": "second-pw"}},
+        headers=_basic(*JANE),
+    )
+    assert changed.status_code == 202, changed.get_data(as_text=True)
+    assert held == [("first-pw", False), ("second-pw", False)]
+    # The digests derived ahead are the ones stored: the new password logs in, the old does not.
+    assert _get(client, "ann@example.com", "second-pw").status_code == 200
+    assert _get(client, "ann@example.com", "first-pw").status_code == 401

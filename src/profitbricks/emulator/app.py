@@ -64,7 +64,7 @@ from .replies import STATUS_LINES, error_body, reply, status_of
 from .requests import RequestLog
 from .results import Echo
 from .routes import BASE_PATH
-from .rules import image
+from .rules import image, um
 from .rules.base import Body, Call
 from .state import Checkpoint, Contract, State, affected, records_of
 
@@ -82,6 +82,10 @@ _HOST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]{1,255}\Z")
 SettingsOnReset = Literal["keep", "initial", "off"]
 
 _UNSET: Any = object()
+
+# A new password longer than this is derived by the rule itself (under the lock), as before: not
+# worth deriving ahead for a body that is likely refused.
+_MAX_PASSWORD_DERIVED = 1024
 
 
 def _parse(raw: bytes, content_type: str, form: bool) -> Body:
@@ -327,6 +331,12 @@ class Emulator:
             # Parsed before taking the lock; a parse error is raised when the rule reads the
             # body, so that path errors (404) still come first.
             body = _parse(raw, environ.get("CONTENT_TYPE", ""), form)
+            if kind in um.PASSWORD_KINDS and (user.administrator or args.get("user_id") == user.id):
+                # The key derivation of a new password (tens of ms of CPU) runs here, outside
+                # the state lock, like the password check of a login (auth.py).
+                password = um.new_password_in(body.value)
+                if password is not None and len(password) <= _MAX_PASSWORD_DERIVED:
+                    body = Body(body.value, body.error, (password, *um.hash_password(password)))
             base_url = self._base(environ)
             answer: tuple[int, list[tuple[str, str]], bytes] | None = None
             doc: dict[str, Any] | None = None

@@ -91,6 +91,18 @@ class Body:
 
     value: Any = None
     error: EmulatorError | None = None
+    #: (password, salt, digest) derived before the call took the state lock, for a rule that
+    #: stores the password the body carries (see :meth:`digest_of`)
+    derived: tuple[str, bytes, bytes] | None = None
+
+    def digest_of(
+        self, password: str, derive: Callable[[str], tuple[bytes, bytes]]
+    ) -> tuple[bytes, bytes]:
+        """(salt, digest) of ``password``: the one derived ahead of the lock when it is that
+        password, else ``derive(password)`` now."""
+        if self.derived is not None and self.derived[0] == password:
+            return self.derived[1], self.derived[2]
+        return derive(password)
 
     def get(self) -> Any:
         """The parsed body; raises the parse error (``BadRequest`` or ``Invalid``) if it had one.
