@@ -29,6 +29,7 @@ import select
 import socket
 import ssl
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -197,6 +198,9 @@ class SimpleTransport:
             conn = http.client.HTTPConnection(base.host, base.port or 80)
         conn.response_class = CheckedResponse
         self._conn = conn
+        # A transport dropped without close() (a client never closed) still closes its socket,
+        # as urllib3's pool does.
+        weakref.finalize(self, conn.close)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"
