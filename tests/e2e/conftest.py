@@ -3,6 +3,7 @@ data centre (each module declares its own ``dc_id``), and each network transport
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,12 +12,16 @@ from profitbricks._simple_transport import SimpleTransport
 from profitbricks._transport import HttpTransport
 from profitbricks.client import ProfitBricksService, Server
 
-from .pipelines import TRANSPORTS
+from .pipelines import TRANSPORTS, service_on
 
 
 @pytest.fixture
-def client(emulator: Any) -> ProfitBricksService:
-    return emulator.client  # type: ignore[no-any-return]
+def client(
+    emulator: Any, transport_class: type[HttpTransport] | type[SimpleTransport]
+) -> Iterator[ProfitBricksService]:
+    """A client of the emulator's first account, on each network transport in turn."""
+    with service_on(transport_class, emulator.url, emulator.username, emulator.password) as sdk:
+        yield sdk
 
 
 @pytest.fixture
