@@ -12,6 +12,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,8 +22,8 @@ import pytest
 import urllib3
 
 from profitbricks._netbase import tls_context
-from profitbricks._pipeline import Pipeline
-from profitbricks._simple_transport import SimpleTransport
+from profitbricks._pipeline import Pipeline, TransportFailure
+from profitbricks._simple_transport import ReplyHeaders, SimpleTransport
 from profitbricks._transport import HttpTransport, RetryPolicy
 from profitbricks.client import Datacenter, PBConfigurationError
 from profitbricks.emulator.testing import EmulatorHandle
@@ -644,10 +645,64 @@ def test_an_unreadable_ca_bundle_is_a_configuration_error(
 # Construction
 
 
-def test_base_url_with_credentials_is_refused() -> None:
+def test_base_url_with_credentials_is_refused(transport_class: TransportClass) -> None:
     with pytest.raises(PBError) as info:
-        HttpTransport("https://jane:TopSecret@api.example.com/cloudapi/v4")
+        transport_class("https://jane:TopSecret@api.example.com/cloudapi/v4")
     assert "TopSecret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "expected"),
+    [
+        (None, (10.0, 60.0)),
+        (2.5, (2.5, 2.5)),
+        (3, (3.0, 3.0)),
+        ((1, 5.5), (1.0, 5.5)),
+        (urllib3.Timeout(connect=3.0, read=7.0), (3.0, 7.0)),
+        (urllib3.Timeout(connect=4.0), (4.0, float("inf"))),
+    ],
+    ids=["default", "seconds", "int", "pair", "urllib3", "urllib3-no-read-limit"],
+)
+def test_simple_transport_timeouts(timeout: Any, expected: tuple[float, float]) -> None:
+    transport = SimpleTransport("http://127.0.0.1:1/v4", timeout=timeout)
+    assert (transport.connect_timeout, transport.read_timeout) == expected
+
+
+def test_simple_transport_refuses_a_timeout_it_cannot_read() -> None:
+    with pytest.raises(TypeError, match="timeout must be seconds"):
+        SimpleTransport("http://127.0.0.1:1/v4", timeout="soon")
+
+
+def test_reply_headers_are_case_insensitive_and_join_repeated_names(
+    emulator: EmulatorHandle,
+) -> None:
+    headers = ReplyHeaders([("Location", "/a"), ("X-Seen", "1"), ("x-seen", "2")])
+    assert headers["location"] == headers["LOCATION"] == "/a"
+    assert headers["X-Seen"] == "1, 2"
+    assert "x-SEEN" in headers
+    assert "Retry-After" not in headers
+    assert headers.get("retry-after") is None
+    assert list(headers) == ["Location", "X-Seen"]
+    assert len(headers) == 2
+    with http_pipeline(
+        emulator.url, emulator.username, emulator.password, transport_class=SimpleTransport
+    ) as sdk:
+        reply = sdk.request(
+            "POST", "/datacenters", content_type=JSON,
+            body=b'{"properties": {"name": "h", "location": "de/fra"}}',
+        )  # fmt: skip
+    assert isinstance(reply.headers, ReplyHeaders)
+    assert reply.request_id is not None
+    assert reply.request_id in reply.headers["location"]
+
+
+def test_a_call_past_its_deadline_is_not_sent(emulator: EmulatorHandle) -> None:
+    with SimpleTransport(emulator.url) as transport, pytest.raises(TransportFailure) as info:
+        transport.send(
+            "GET", f"{emulator.url}/datacenters", {}, None, deadline=time.monotonic() - 1
+        )
+    assert info.value.sent is False
+    assert info.value.retry is False
 
 
 def test_timeouts(emulator: EmulatorHandle) -> None:
@@ -659,6 +714,8 @@ def test_timeouts(emulator: EmulatorHandle) -> None:
         assert short.timeout.read_timeout == 2.5
 
 
-def test_repr_shows_only_the_url(emulator: EmulatorHandle, transport: Pipeline) -> None:
-    assert repr(transport.transport) == f"HttpTransport({emulator.url!r})"
-    assert repr(transport) == f"Pipeline({emulator.url!r}, transport=HttpTransport)"
+def test_repr_shows_only_the_url(emulator: EmulatorHandle, transport_class: TransportClass) -> None:
+    name = transport_class.__name__
+    with transport_for(emulator, transport_class=transport_class) as sdk:
+        assert repr(sdk.transport) == f"{name}({emulator.url!r})"
+        assert repr(sdk) == f"Pipeline({emulator.url!r}, transport={name})"
