@@ -696,6 +696,17 @@ def test_reply_headers_are_case_insensitive_and_join_repeated_names(
     assert reply.request_id in reply.headers["location"]
 
 
+def test_the_simple_transport_keeps_one_connection_without_nagle(emulator: EmulatorHandle) -> None:
+    with transport_for(emulator, transport_class=SimpleTransport) as sdk:
+        for _ in range(5):
+            sdk.request("GET", "/datacenters", query={"depth": 1})
+        sock = sdk.transport._conn.sock  # type: ignore[attr-defined]
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        body = b'{"properties": {"name": "n", "location": "de/fra"}}'
+        assert sdk.request("POST", "/datacenters", body=body, content_type=JSON).status == 202
+        assert sdk.transport._conn.sock is sock  # type: ignore[attr-defined]
+
+
 def test_a_call_past_its_deadline_is_not_sent(emulator: EmulatorHandle) -> None:
     with SimpleTransport(emulator.url) as transport, pytest.raises(TransportFailure) as info:
         transport.send(
