@@ -8,9 +8,10 @@ noise hits all alike):
 - ``profitbricks --version``: the console script, parser only;
 - ``profitbricks datacenter list``: a whole command against an emulator served by this process
   (``running_emulator``), five data centres, table output;
-- ``python -c 'import urllib3'``: the SDK's HTTP library alone;
-- ``python -c <SDK list_datacenters>``: the same call made by a script with the SDK alone, the
-  floor for any command line on this SDK;
+- ``python -c 'import urllib3'``: the SDK's default HTTP library alone (a single command does
+  not import it: it talks through one ``http.client`` connection);
+- ``python -c <SDK list_datacenters>``: the same call made by a script with the SDK alone, on its
+  default, pooled urllib3 transport;
 - ``profitbricks datacenter list -o json --query ...``: the same with jmespath loaded.
 
 Target: ``--version`` and ``datacenter list`` within 80 ms of ``python -c pass``. Then the

@@ -5,9 +5,10 @@ retries, deadline, error mapping and logging for every transport). It
 
 - keeps one connection pool for the base URL's host (or one proxy manager), safe to share between
   threads;
-- builds one ``ssl.SSLContext`` when it is created, loads the CA certificates (the system store, or
-  ``host_cert``) and the client certificate into it once, and hands it to every new connection and
-  reconnect (urllib3 would otherwise build a context and load the CA store per connection);
+- builds one ``ssl.SSLContext`` when it is created (:func:`tls_context`, the TLS policy every
+  transport shares), loads the CA certificates (the system store, or ``host_cert``) and the client
+  certificate into it once, and hands it to every new connection and reconnect (urllib3 would
+  otherwise build a context and load the CA store per connection);
 - reads a reply body with a limit: a declared ``Content-Length`` beyond it is refused before
   anything is read or allocated, an undeclared body is read in chunks and refused once it passes;
 - enforces the call's deadline also while a server trickles bytes: a watchdog thread shuts down
@@ -21,12 +22,7 @@ module.
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import os
-import socket
 import ssl
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -46,6 +42,7 @@ from urllib3.util import Timeout
 from urllib3.util.retry import Retry
 
 from profitbricks._config import parse_base_url
+from profitbricks._netbase import WATCHDOG, CheckedResponse, HeadersCut, read_body, tls_context
 from profitbricks._pipeline import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_REPLY_BYTES,
@@ -60,10 +57,8 @@ from profitbricks._pipeline import (
     error_for,
     parse_retry_after,
     reply_from,
-    reply_too_large,
     request_id_from,
 )
-from profitbricks.errors import PBConfigurationError
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -93,151 +88,18 @@ DEFAULT_TIMEOUT = Timeout(connect=10.0, read=60.0)
 # Retry is built per call.
 _NO_RETRY = Retry(total=False, redirect=False, raise_on_redirect=False, raise_on_status=False)
 
-_CHUNK = 256 * 1024
-
-
-# The deadline watchdog
-
-
-class _Watch:
-    """One call in flight: its deadline and the connection it is using."""
-
-    __slots__ = ("conn", "deadline", "expired")
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.conn: Any = None
-        self.expired = False
-
-
-class _Watchdog:
-    """Shuts down the socket of any call whose deadline passed (one thread, started on demand).
-
-    The per-read timeout cannot bound a call whose server sends a byte every few seconds; closing
-    the socket from outside does. The thread wakes every ``tick`` seconds while calls are in
-    flight and ends after ``idle`` seconds without any.
-    """
-
-    tick = 0.1
-    idle = 5.0
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._watches: set[_Watch] = set()
-        self._thread: threading.Thread | None = None
-        self._local = threading.local()
-
-    def start(self, deadline: float) -> _Watch:
-        watch = _Watch(deadline)
-        with self._lock:
-            self._watches.add(watch)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="profitbricks-deadline", daemon=True
-                )
-                self._thread.start()
-        self._local.watch = watch
-        return watch
-
-    def stop(self, watch: _Watch) -> None:
-        self._local.watch = None
-        with self._lock:
-            self._watches.discard(watch)
-            watch.conn = None
-
-    def attach(self, conn: Any) -> None:
-        """Tie ``conn`` to the call this thread is making (from the connection's own methods)."""
-        watch = getattr(self._local, "watch", None)
-        conn._pb_watch = watch
-        if watch is not None:
-            watch.conn = conn
-
-    def _run(self) -> None:
-        quiet_since = time.monotonic()
-        while True:
-            time.sleep(self.tick)
-            now = time.monotonic()
-            with self._lock:
-                if not self._watches:
-                    if now - quiet_since > self.idle:
-                        self._thread = None
-                        return
-                    continue
-                quiet_since = now
-                for watch in self._watches:
-                    if watch.expired or watch.deadline > now:
-                        continue
-                    watch.expired = True
-                    conn = watch.conn
-                    # A connection already handed to another call is tied to that call's watch.
-                    if conn is not None and getattr(conn, "_pb_watch", None) is watch:
-                        sock = getattr(conn, "sock", None)
-                        if sock is not None:
-                            with contextlib.suppress(OSError):
-                                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-    def _after_fork(self) -> None:
-        self._lock = threading.Lock()
-        self._watches = set()
-        self._thread = None
-        self._local = threading.local()
-
-
-_WATCHDOG = _Watchdog()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_WATCHDOG._after_fork)
-
-
-class _HeadersCut(http.client.RemoteDisconnected):
-    """The connection ended inside the reply's headers (before the blank line that ends them)."""
-
-
-class _LastLine:
-    """A reader that remembers the last line read (to tell a blank line from the end of data)."""
-
-    __slots__ = ("fp", "last")
-
-    def __init__(self, fp: Any) -> None:
-        self.fp = fp
-        self.last = b""
-
-    def readline(self, limit: int = -1) -> bytes:
-        line: bytes = self.fp.readline(limit)
-        self.last = line
-        return line
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.fp, name)
-
-
-class _CheckedResponse(http.client.HTTPResponse):
-    """http.client takes the end of data for the end of the headers; this refuses it."""
-
-    def begin(self) -> None:
-        fp = self.fp
-        reader = _LastLine(fp)
-        self.fp = reader  # type: ignore[assignment]
-        try:
-            super().begin()
-        finally:
-            current: object = self.fp
-            if current is reader:
-                self.fp = fp
-        if reader.last not in (b"\r\n", b"\n"):
-            raise _HeadersCut("the reply ended inside its headers")
-
 
 class _Watched:
     """Ties a connection to the deadline of the call using it, whenever it connects or sends."""
 
-    response_class: Any = _CheckedResponse
+    response_class: Any = CheckedResponse
 
     def connect(self) -> None:
-        _WATCHDOG.attach(self)
+        WATCHDOG.attach(self)
         super().connect()  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _WATCHDOG.attach(self)
+        WATCHDOG.attach(self)
         super().request(*args, **kwargs)  # type: ignore[misc]
 
 
@@ -257,44 +119,6 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
-# TLS
-
-
-def tls_context(
-    *,
-    verify: bool = True,
-    host_cert: str | None = None,
-    cert_file: str | None = None,
-    key_file: str | None = None,
-) -> ssl.SSLContext:
-    """The one TLS context of a client: urllib3's defaults, CA certificates loaded once.
-
-    ``verify``: check the server certificate and host name against the system CA store, or
-    ``host_cert`` (a CA bundle file or a directory of CA certificates); ``cert_file``/``key_file``:
-    a client certificate. Raises PBConfigurationError when a file cannot be loaded.
-    """
-    from urllib3.util.ssl_ import create_urllib3_context
-
-    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED if verify else ssl.CERT_NONE)
-    try:
-        if verify:
-            if host_cert:
-                if os.path.isdir(host_cert):
-                    context.load_verify_locations(capath=host_cert)
-                else:
-                    context.load_verify_locations(cafile=host_cert)
-            else:
-                context.load_default_certs()
-        else:
-            context.check_hostname = False
-        if cert_file:
-            context.load_cert_chain(cert_file, key_file)
-    except (OSError, ssl.SSLError) as exc:
-        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
-        raise PBConfigurationError(f"cannot load the TLS certificates: {reason}") from None
-    return context
-
-
 def _describe(exc: Exception) -> tuple[str, bool, bool]:
     """A one-line reason for a network failure, whether the request may have been sent, and
     whether repeating may help."""
@@ -310,35 +134,13 @@ def _describe(exc: Exception) -> tuple[str, bool, bool]:
         return f"TLS failed: {exc}", False, False
     if isinstance(exc, ProtocolError):
         inner = exc.args[1] if len(exc.args) > 1 else None
-        if isinstance(inner, _HeadersCut):
+        if isinstance(inner, HeadersCut):
             return "connection broken: the reply was cut inside its headers", True, True
         if type(inner).__name__ == "IncompleteRead":
             return "the reply was cut short (truncated body)", True, True
         detail = type(inner).__name__ if isinstance(inner, BaseException) else "broken"
         return f"connection broken before a complete reply ({detail})", True, True
     return f"{type(exc).__name__}: {exc}", True, False
-
-
-def _read_body(response: Any, limit: int) -> bytes:
-    """The whole body of ``response``, at most ``limit`` bytes (TransportFailure beyond)."""
-    headers = response.headers
-    declared = response.length_remaining
-    if declared is not None and declared > limit:
-        raise reply_too_large(response.status, declared, limit)
-    if declared is not None and "Content-Encoding" not in headers:
-        # A declared length within the limit: http.client reads exactly that much.
-        return bytes(response.read())
-    chunks = []
-    total = 0
-    while True:
-        chunk = response.read(min(_CHUNK, limit - total + 1))
-        if not chunk:
-            break
-        total += len(chunk)
-        if total > limit:
-            raise reply_too_large(response.status, None, limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class HttpTransport:
@@ -451,7 +253,7 @@ class HttpTransport:
         if not url.startswith(self._origin):
             raise ValueError(f"{url!r} is not on {self._origin}")
         timeout, left = self._timeout(deadline)
-        watch = _WATCHDOG.start(deadline) if deadline is not None else None
+        watch = WATCHDOG.start(deadline) if deadline is not None else None
         failure: TransportFailure | None = None
         response: Any = None
         data = None
@@ -468,7 +270,7 @@ class HttpTransport:
                 preload_content=False,
                 release_conn=False,
             )
-            data = _read_body(response, max_bytes)
+            data = read_body(response, response.length_remaining, max_bytes)
         except TransportFailure as exc:
             failure = exc
         except HTTPError as exc:
@@ -486,7 +288,7 @@ class HttpTransport:
                     response.close()
                 response.release_conn()
             if watch is not None:
-                _WATCHDOG.stop(watch)
+                WATCHDOG.stop(watch)
         if watch is not None and watch.expired:
             failure = TransportFailure(
                 "no complete answer before the call's deadline", sent=True, retry=False

@@ -204,9 +204,12 @@ def test_subprocess_sample(cli: Cli, dc_id: str) -> None:
         (
             ["datacenter", "list"],
             ("rich", "jmespath", "profitbricks.aio", "aiohttp", "profitbricks.resources",
-             "profitbricks.emulator", "dataclasses"),
+             "profitbricks.emulator", "dataclasses", "urllib3"),
         ),
-        (["datacenter", "list", "--query", "items", "-o", "json"], ("rich", "profitbricks.aio")),
+        (
+            ["datacenter", "list", "--query", "items", "-o", "json"],
+            ("rich", "profitbricks.aio", "urllib3"),
+        ),
     ],
 )  # fmt: skip
 def test_heavy_modules_load_only_when_used(

@@ -1,4 +1,7 @@
-"""The HTTP transport against the emulator: errors, retries, connection reuse, threads, TLS."""
+"""The HTTP transports against the emulator: errors, retries, connection reuse, threads, TLS.
+
+The TLS, keep-alive and connection tests run on each network transport (``transport_class``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import json
 import socket
 import ssl
 import threading
+import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +21,11 @@ from typing import Any
 import pytest
 import urllib3
 
-from profitbricks._pipeline import Pipeline
+from profitbricks._netbase import tls_context
+from profitbricks._pipeline import Pipeline, TransportFailure
+from profitbricks._simple_transport import ReplyHeaders, SimpleTransport
 from profitbricks._transport import HttpTransport, RetryPolicy
-from profitbricks.client import Datacenter, PBConfigurationError, ProfitBricksService
+from profitbricks.client import Datacenter, PBConfigurationError
 from profitbricks.emulator.testing import EmulatorHandle
 from profitbricks.errors import (
     PBError,
@@ -28,7 +35,9 @@ from profitbricks.errors import (
     PBValidationError,
 )
 
-from .pipelines import http_pipeline
+from .pipelines import http_pipeline, service_on
+
+TransportClass = type[HttpTransport] | type[SimpleTransport]
 
 JSON = "application/json"
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -230,20 +239,28 @@ def test_control_reset_clears_faults(emulator: EmulatorHandle, transport: Pipeli
     assert transport.request("GET", "/datacenters").status == 200
 
 
-def test_connection_refused_is_retried_then_raised() -> None:
+#: The error behind a refused connection, as each transport reports it.
+REFUSED = {
+    HttpTransport: urllib3.exceptions.NewConnectionError,
+    SimpleTransport: ConnectionRefusedError,
+}
+
+
+def test_connection_refused_is_retried_then_raised(transport_class: TransportClass) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     sleeps = Sleeps()
+    url = f"http://127.0.0.1:{port}/cloudapi/v4"
     with (
-        http_pipeline(f"http://127.0.0.1:{port}/cloudapi/v4", "u", "p", sleep=sleeps) as sdk,
+        http_pipeline(url, "u", "p", sleep=sleeps, transport_class=transport_class) as sdk,
         pytest.raises(PBError) as info,
     ):
         sdk.request("POST", "/datacenters", body=b"{}", content_type=JSON)
     error = info.value
     assert error.resp is None
-    assert "cannot connect" in str(error)
-    assert isinstance(error.__cause__, urllib3.exceptions.NewConnectionError)
+    assert "cannot connect (Connection refused)" in str(error)
+    assert isinstance(error.__cause__, REFUSED[transport_class])
     # Nothing was sent, so even a POST is retried.
     assert len(sleeps.waits) == RetryPolicy().attempts - 1
 
@@ -304,7 +321,7 @@ def test_headers_are_read_on_every_call(emulator: EmulatorHandle) -> None:
 # TLS
 
 
-def _self_signed(tmp: Path) -> tuple[Path, Path]:
+def _self_signed(tmp: Path, common_name: str = "127.0.0.1") -> tuple[Path, Path]:
     crypto = pytest.importorskip("cryptography")
     del crypto
     from cryptography import x509
@@ -313,7 +330,7 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (
         x509.CertificateBuilder()
@@ -330,6 +347,7 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
+    tmp.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
@@ -415,12 +433,14 @@ def tls_front(emulator: EmulatorHandle, tmp_path: Path) -> Iterator[tuple[TlsFro
 
 
 def test_tls_certificates_are_verified_by_default(
-    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str]
+    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str], transport_class: TransportClass
 ) -> None:
     _front, _cert, url = tls_front
     sleeps = Sleeps()
     with (
-        http_pipeline(url, emulator.username, emulator.password, sleep=sleeps) as sdk,
+        http_pipeline(
+            url, emulator.username, emulator.password, sleep=sleeps, transport_class=transport_class
+        ) as sdk,
         pytest.raises(PBError) as info,
     ):
         sdk.request("GET", "/datacenters")
@@ -430,16 +450,56 @@ def test_tls_certificates_are_verified_by_default(
 
 
 def test_tls_with_the_servers_ca_bundle(
-    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str]
+    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str], transport_class: TransportClass
 ) -> None:
     _front, cert, url = tls_front
-    with http_pipeline(url, emulator.username, emulator.password, host_cert=str(cert)) as sdk:
+    with http_pipeline(
+        url, emulator.username, emulator.password, host_cert=str(cert),
+        transport_class=transport_class,
+    ) as sdk:  # fmt: skip
         reply = sdk.request("GET", "/datacenters")
     assert reply.status == 200
     assert reply.data["type"] == "collection"
 
 
+def test_tls_refuses_a_certificate_for_another_host_name(
+    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str], transport_class: TransportClass
+) -> None:
+    # The certificate names 127.0.0.1 only; "localhost" reaches the same server.
+    _front, cert, url = tls_front
+    sleeps = Sleeps()
+    with (
+        http_pipeline(
+            url.replace("127.0.0.1", "localhost"), emulator.username, emulator.password,
+            host_cert=str(cert), sleep=sleeps, transport_class=transport_class,
+        ) as sdk,
+        pytest.raises(PBError) as info,
+    ):  # fmt: skip
+        sdk.request("GET", "/datacenters")
+    assert info.value.resp is None
+    assert "TLS failed" in str(info.value)
+    assert "Hostname mismatch" in str(info.value)
+    assert sleeps.waits == []
+
+
 def test_tls_verification_can_be_turned_off(
+    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str], transport_class: TransportClass
+) -> None:
+    _front, _cert, url = tls_front
+    with (
+        http_pipeline(
+            url, emulator.username, emulator.password, ssl_verify=False,
+            transport_class=transport_class,
+        ) as sdk,
+        warnings.catch_warnings(),
+    ):  # fmt: skip
+        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        reply = sdk.request("GET", "/datacenters")
+    assert reply.status == 200
+    assert sdk.transport.tls.verify_mode == ssl.CERT_NONE  # type: ignore[attr-defined]
+
+
+def test_urllib3_warns_of_every_unverified_request(
     emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str]
 ) -> None:
     _front, _cert, url = tls_front
@@ -449,6 +509,61 @@ def test_tls_verification_can_be_turned_off(
     ):
         reply = sdk.request("GET", "/datacenters")
     assert reply.status == 200
+
+
+def test_tls_context_policy() -> None:
+    context = tls_context()
+    assert context.protocol == ssl.PROTOCOL_TLS_CLIENT
+    assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+    assert context.options & ssl.OP_NO_COMPRESSION
+    assert context.options & ssl.OP_NO_TICKET
+    assert context.post_handshake_auth is True
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname is True
+    assert context.hostname_checks_common_name is False
+    unverified = tls_context(verify=False)
+    assert unverified.verify_mode == ssl.CERT_NONE
+    assert unverified.check_hostname is False
+    assert unverified.minimum_version == ssl.TLSVersion.TLSv1_2
+
+
+@pytest.fixture
+def client_cert_front(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> Iterator[tuple[str, Path, Path, Path]]:
+    """A TLS front that asks for a client certificate signed by its own CA: (url, server
+    certificate, client certificate, client key)."""
+    server_cert, server_key = _self_signed(tmp_path / "server", "127.0.0.1")
+    client_cert, client_key = _self_signed(tmp_path / "client", "client")
+    parsed = urllib3.util.parse_url(emulator.url)
+    front = TlsFront(server_cert, server_key, (parsed.host or "127.0.0.1", parsed.port or 80))
+    front.context.verify_mode = ssl.CERT_REQUIRED
+    front.context.load_verify_locations(client_cert)
+    try:
+        yield f"https://127.0.0.1:{front.port}{parsed.path}", server_cert, client_cert, client_key
+    finally:
+        front.close()
+
+
+def test_tls_client_certificate(
+    emulator: EmulatorHandle,
+    client_cert_front: tuple[str, Path, Path, Path],
+    transport_class: TransportClass,
+) -> None:
+    url, server_cert, client_cert, client_key = client_cert_front
+    client = service_on(
+        transport_class, url, emulator.username, emulator.password, host_cert=str(server_cert),
+        client_cert=(str(client_cert), str(client_key)),
+    )  # fmt: skip
+    with client:
+        assert client.list_datacenters()["items"] == []
+    without = service_on(
+        transport_class, url, emulator.username, emulator.password, host_cert=str(server_cert),
+        retries=0,
+    )  # fmt: skip
+    with without, pytest.raises(PBError) as info:
+        without.list_datacenters()
+    assert info.value.resp is None
 
 
 class ContextUse:
@@ -478,14 +593,18 @@ class ContextUse:
 
 
 def test_one_tls_context_serves_every_connection_and_reconnect(
-    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str], monkeypatch: pytest.MonkeyPatch
+    emulator: EmulatorHandle,
+    tls_front: tuple[TlsFront, Path, str],
+    monkeypatch: pytest.MonkeyPatch,
+    transport_class: TransportClass,
 ) -> None:
     _front, cert, url = tls_front
     use = ContextUse(monkeypatch)
     # "Connection: close" makes the server end every connection: each call reconnects.
-    client = emulator.new_client(
-        host_base=url, host_cert=str(cert), headers={"Connection": "close"}
-    )
+    client = service_on(
+        transport_class, url, emulator.username, emulator.password, host_cert=str(cert),
+        headers={"Connection": "close"},
+    )  # fmt: skip
     for _ in range(4):
         assert client.list_datacenters()["items"] == []
     context = client.transport.tls  # type: ignore[attr-defined]
@@ -495,11 +614,14 @@ def test_one_tls_context_serves_every_connection_and_reconnect(
 
 
 def test_the_system_store_is_loaded_once_per_client(
-    emulator: EmulatorHandle, tls_front: tuple[TlsFront, Path, str], monkeypatch: pytest.MonkeyPatch
+    emulator: EmulatorHandle,
+    tls_front: tuple[TlsFront, Path, str],
+    monkeypatch: pytest.MonkeyPatch,
+    transport_class: TransportClass,
 ) -> None:
     _front, _cert, url = tls_front
     use = ContextUse(monkeypatch)
-    client = emulator.new_client(host_base=url, retries=0)
+    client = service_on(transport_class, url, emulator.username, emulator.password, retries=0)
     for _ in range(3):
         # The self-signed certificate is not in the system store: each call fails to verify.
         with pytest.raises(PBError, match="TLS failed"):
@@ -509,22 +631,89 @@ def test_the_system_store_is_loaded_once_per_client(
     assert "load_verify_locations" not in use.loads
 
 
-def test_an_unreadable_ca_bundle_is_a_configuration_error(tmp_path: Path) -> None:
-    client = ProfitBricksService(
-        "u", "p", host_base="https://127.0.0.1:1/v4", host_cert=str(tmp_path / "none.pem"),
-        use_config=False, use_keyring=False,
-    )  # fmt: skip
+def test_an_unreadable_ca_bundle_is_a_configuration_error(
+    tmp_path: Path, transport_class: TransportClass
+) -> None:
+    # The pooled transport loads the certificates on first use, the command line's at once.
     with pytest.raises(PBConfigurationError, match="cannot load the TLS certificates"):
-        client.list_datacenters()
+        service_on(
+            transport_class, "https://127.0.0.1:1/v4", "u", "p",
+            host_cert=str(tmp_path / "none.pem"),
+        ).list_datacenters()  # fmt: skip
 
 
 # Construction
 
 
-def test_base_url_with_credentials_is_refused() -> None:
+def test_base_url_with_credentials_is_refused(transport_class: TransportClass) -> None:
     with pytest.raises(PBError) as info:
-        HttpTransport("https://jane:TopSecret@api.example.com/cloudapi/v4")
+        transport_class("https://jane:TopSecret@api.example.com/cloudapi/v4")
     assert "TopSecret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "expected"),
+    [
+        (None, (10.0, 60.0)),
+        (2.5, (2.5, 2.5)),
+        (3, (3.0, 3.0)),
+        ((1, 5.5), (1.0, 5.5)),
+        (urllib3.Timeout(connect=3.0, read=7.0), (3.0, 7.0)),
+        (urllib3.Timeout(connect=4.0), (4.0, float("inf"))),
+    ],
+    ids=["default", "seconds", "int", "pair", "urllib3", "urllib3-no-read-limit"],
+)
+def test_simple_transport_timeouts(timeout: Any, expected: tuple[float, float]) -> None:
+    transport = SimpleTransport("http://127.0.0.1:1/v4", timeout=timeout)
+    assert (transport.connect_timeout, transport.read_timeout) == expected
+
+
+def test_simple_transport_refuses_a_timeout_it_cannot_read() -> None:
+    with pytest.raises(TypeError, match="timeout must be seconds"):
+        SimpleTransport("http://127.0.0.1:1/v4", timeout="soon")
+
+
+def test_reply_headers_are_case_insensitive_and_join_repeated_names(
+    emulator: EmulatorHandle,
+) -> None:
+    headers = ReplyHeaders([("Location", "/a"), ("X-Seen", "1"), ("x-seen", "2")])
+    assert headers["location"] == headers["LOCATION"] == "/a"
+    assert headers["X-Seen"] == "1, 2"
+    assert "x-SEEN" in headers
+    assert "Retry-After" not in headers
+    assert headers.get("retry-after") is None
+    assert list(headers) == ["Location", "X-Seen"]
+    assert len(headers) == 2
+    with http_pipeline(
+        emulator.url, emulator.username, emulator.password, transport_class=SimpleTransport
+    ) as sdk:
+        reply = sdk.request(
+            "POST", "/datacenters", content_type=JSON,
+            body=b'{"properties": {"name": "h", "location": "de/fra"}}',
+        )  # fmt: skip
+    assert isinstance(reply.headers, ReplyHeaders)
+    assert reply.request_id is not None
+    assert reply.request_id in reply.headers["location"]
+
+
+def test_the_simple_transport_keeps_one_connection_without_nagle(emulator: EmulatorHandle) -> None:
+    with transport_for(emulator, transport_class=SimpleTransport) as sdk:
+        for _ in range(5):
+            sdk.request("GET", "/datacenters", query={"depth": 1})
+        sock = sdk.transport._conn.sock  # type: ignore[attr-defined]
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        body = b'{"properties": {"name": "n", "location": "de/fra"}}'
+        assert sdk.request("POST", "/datacenters", body=body, content_type=JSON).status == 202
+        assert sdk.transport._conn.sock is sock  # type: ignore[attr-defined]
+
+
+def test_a_call_past_its_deadline_is_not_sent(emulator: EmulatorHandle) -> None:
+    with SimpleTransport(emulator.url) as transport, pytest.raises(TransportFailure) as info:
+        transport.send(
+            "GET", f"{emulator.url}/datacenters", {}, None, deadline=time.monotonic() - 1
+        )
+    assert info.value.sent is False
+    assert info.value.retry is False
 
 
 def test_timeouts(emulator: EmulatorHandle) -> None:
@@ -536,6 +725,8 @@ def test_timeouts(emulator: EmulatorHandle) -> None:
         assert short.timeout.read_timeout == 2.5
 
 
-def test_repr_shows_only_the_url(emulator: EmulatorHandle, transport: Pipeline) -> None:
-    assert repr(transport.transport) == f"HttpTransport({emulator.url!r})"
-    assert repr(transport) == f"Pipeline({emulator.url!r}, transport=HttpTransport)"
+def test_repr_shows_only_the_url(emulator: EmulatorHandle, transport_class: TransportClass) -> None:
+    name = transport_class.__name__
+    with transport_for(emulator, transport_class=transport_class) as sdk:
+        assert repr(sdk.transport) == f"{name}({emulator.url!r})"
+        assert repr(sdk) == f"Pipeline({emulator.url!r}, transport={name})"

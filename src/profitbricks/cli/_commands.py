@@ -277,11 +277,26 @@ def _client_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
-def make_client(args: argparse.Namespace) -> ProfitBricksService:
-    """The SDK client the global options describe; raises PBConfigurationError."""
+def make_client(args: argparse.Namespace, *, pooled: bool = False) -> ProfitBricksService:
+    """The SDK client the global options describe; raises PBConfigurationError.
+
+    A command makes its calls one after another, so unless ``pooled`` (threads share the client:
+    ``--count``) or a proxy is in the way, the client talks through one kept-alive
+    ``http.client`` connection (``SimpleTransport``) with the client's own timeout and TLS
+    settings: importing urllib3 would cost a single command more time than all of its calls.
+    """
     from ..client import ProfitBricksService
 
-    return ProfitBricksService(**_client_kwargs(args))
+    kwargs = _client_kwargs(args)
+    client = ProfitBricksService(**kwargs)
+    if pooled:
+        return client
+    from .._simple_transport import simple_transport_for
+
+    transport = simple_transport_for(client)
+    if transport is None:
+        return client
+    return ProfitBricksService(**kwargs, transport=transport)
 
 
 def _arguments(args: argparse.Namespace, operation: Operation[Any]) -> dict[str, Any]:
@@ -653,7 +668,7 @@ def _run_bulk(args: argparse.Namespace, io: Console, operation: Operation[Any], 
         for arguments in calls_arguments:
             _print_request(io, operation.prepare(arguments), host)
         return 0
-    client = make_client(args)
+    client = make_client(args, pooled=True)
     method = getattr(client, operation.name)
     with client, _progress(io, count, f"{operation.cli[0]} {operation.cli[1]}") as update:
         label = f"{operation.cli[0]} {operation.cli[1]}"
