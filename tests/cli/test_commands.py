@@ -321,6 +321,22 @@ def test_emulator_command_takes_the_emulators_options(
     assert "--progression" in capsys.readouterr().out
 
 
+def test_emulator_command_without_its_extra_names_the_extra(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "waitress" else real(name, *a)
+    )
+    result = cli("emulator", "--port", "0")
+    assert result.code == 5
+    assert result.err == (
+        "profitbricks emulator: needs waitress: pip install 'profitbricks[emulator]'\n"
+    )
+
+
 def test_version(cli: Cli) -> None:
     from profitbricks import __version__
 

@@ -228,6 +228,17 @@ def _add_verbs(
 
 
 def _run_emulator(args: argparse.Namespace, io: Console) -> int:
+    from importlib.util import find_spec
+
+    # The emulator's own modules need its extra (werkzeug, waitress); say so instead of a
+    # traceback when it is missing.
+    missing = [name for name in ("werkzeug", "waitress") if find_spec(name) is None]
+    if missing:
+        io.stderr.write(
+            f"profitbricks emulator: needs {' and '.join(missing)}: "
+            "pip install 'profitbricks[emulator]'\n"
+        )
+        return CONFIGURATION
     from ..emulator.__main__ import main as emulator_main
 
     return emulator_main(args.emulator_args)
