@@ -639,6 +639,34 @@ def test_password_not_paired_with_another_username_and_no_keyring_is_an_error(
     assert "file-pw" not in str(caught.value)
 
 
+def test_the_file_is_not_read_when_the_environment_gives_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "config.ini"
+    cfg.write_text("this is [not an ini file\n", encoding="utf-8")
+    for name, value in (
+        ("PROFITBRICKS_USERNAME", "env-user"),
+        ("PROFITBRICKS_PASSWORD", "env-pw"),
+        ("PROFITBRICKS_API_URL", "http://env.test/v4"),
+    ):
+        monkeypatch.setenv(name, value)
+    kwargs = client_kwargs(None, None, str(cfg))
+    assert (kwargs["username"], str.__str__(kwargs["password"]), kwargs["host_base"]) == (
+        "env-user",
+        "env-pw",
+        "http://env.test/v4",
+    )
+    # A profile named on the command line is read (and the damaged file is reported), also
+    # when it is the default one.
+    for profile in ("default", "lab"):
+        with pytest.raises(PBConfigurationError, match="config"):
+            client_kwargs(profile, None, str(cfg))
+    # Without the API URL from a flag or the environment the default profile may give it.
+    monkeypatch.delenv("PROFITBRICKS_API_URL")
+    with pytest.raises(PBConfigurationError, match="config"):
+        client_kwargs(None, None, str(cfg))
+
+
 CHILD = """
 import argparse, sys
 from profitbricks.cli._configure import add_configure_parser

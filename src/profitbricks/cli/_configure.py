@@ -215,6 +215,20 @@ def client_kwargs(
     be read or parsed, or missing credentials.
     """
     selected = _select_profile(profile)
+    env_url = api_url or os.environ.get(ENV_API_URL)
+    env_username = os.environ.get(ENV_USERNAME)
+    env_password = os.environ.get(ENV_PASSWORD)
+    implicit = selected.section == DEFAULT_SECTION and selected.source != "--profile"
+    if implicit and env_url and env_username and env_password:
+        # Nothing the default profile holds could be used (as in CI jobs): the file is not
+        # read, nor its location looked up.
+        return {
+            "username": env_username,
+            "password": Secret(env_password),
+            "host_base": env_url,
+            "use_config": False,
+            "use_keyring": False,
+        }
     path = _config_path(config_file)
     parser = _read_config(path)
     section: configparser.SectionProxy | None = None
