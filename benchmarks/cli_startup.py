@@ -7,7 +7,10 @@ noise hits all alike):
 - ``python -c pass``: the bare interpreter, the yardstick;
 - ``profitbricks --version``: the console script, parser only;
 - ``profitbricks datacenter list``: a whole command against an emulator served by this process
-  (``running_emulator``), five data centres, table output;
+  (``running_emulator``), five data centres, table output, the credentials and the URL in the
+  environment (as in a CI job: the config file is not read);
+- ``profitbricks datacenter list (config file)``: the same with the credentials and the URL in
+  the default profile of the config file (as ``profitbricks configure`` writes it);
 - ``python -c 'import urllib3'``: the SDK's default HTTP library alone (a single command does
   not import it: it talks through one ``http.client`` connection);
 - ``python -c <SDK list_datacenters>``: the same call made by a script with the SDK alone, on its
@@ -102,10 +105,24 @@ def main() -> None:
             "PROFITBRICKS_PASSWORD": emu.password,
             "PROFITBRICKS_API_URL": emu.url,
         }
+        # The same call with the credentials and URL in the default profile of the config file
+        # (as `profitbricks configure` writes it) instead of the environment.
+        config_home = os.path.join(cache, "config")
+        os.makedirs(os.path.join(config_home, "profitbricks"))
+        with open(os.path.join(config_home, "profitbricks", "config.ini"), "w") as ini:
+            ini.write(
+                f"[credentials]\nusername = {emu.username}\npassword = {emu.password}\n"
+                f"api_url = {emu.url}\n"
+            )
+        profile_env = {
+            **{k: v for k, v in env.items() if not k.startswith("PROFITBRICKS_")},
+            "XDG_CONFIG_HOME": config_home,
+        }
         rows = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "profitbricks --version": [script, "--version"],
             "profitbricks datacenter list": [script, "datacenter", "list"],
+            "profitbricks datacenter list (config file)": [script, "datacenter", "list"],
             "profitbricks datacenter list -o json --query": [
                 script, "datacenter", "list", "-o", "json", "--query", "items[].id",
             ],
@@ -116,13 +133,14 @@ def main() -> None:
                 "S().list_datacenters()",
             ],
         }  # fmt: skip
-        for argv in rows.values():
-            _time(argv, env)  # warm the file cache
+        envs = {name: profile_env if "config file" in name else env for name in rows}
+        for name, argv in rows.items():
+            _time(argv, envs[name])  # warm the file cache
         walls: dict[str, list[float]] = {name: [] for name in rows}
         cpus: dict[str, list[float]] = {name: [] for name in rows}
         for _ in range(options.runs):
             for name, argv in rows.items():
-                wall, cpu = _time(argv, env)
+                wall, cpu = _time(argv, envs[name])
                 walls[name].append(wall)
                 cpus[name].append(cpu)
         wall_ms = {name: statistics.median(values) * 1000 for name, values in walls.items()}
@@ -140,7 +158,7 @@ def main() -> None:
             )
         for name in ("profitbricks --version", "profitbricks datacenter list"):
             print(f"\nheaviest imports of `{name}` (self ms, median of 5)")
-            for module, ms in _imports(rows[name], env, 5)[: options.top]:
+            for module, ms in _imports(rows[name], envs[name], 5)[: options.top]:
                 print(f"  {module:<40} {ms:6.2f}")
 
 
