@@ -320,6 +320,17 @@ def test_running_emulator_refuses_an_exposed_control_api() -> None:
         pass
 
 
+def test_emulator_server_itself_refuses_an_exposed_control_api() -> None:
+    # The rule holds for a program that builds the server itself, not only for the command
+    # line and running_emulator; it is checked before anything is bound.
+    emulator = Emulator(EmulatorConfig(users=[("a@example.com", "pw")]))
+    for host in ("0.0.0.0", "::"):
+        with pytest.raises(ValueError, match="control_token"):
+            server_module.EmulatorServer(emulator, host=host, port=0)
+    # On loopback nothing is needed.
+    server_module.EmulatorServer(emulator, host="127.0.0.1", port=0).stop()
+
+
 def test_check_access_lets_a_plain_program_through() -> None:
     assert (
         check_access(method="POST", headers={}, scheme="http", has_body=False, token=None) is None

@@ -48,7 +48,7 @@ from waitress.receiver import ChunkedReceiver
 from waitress.server import BaseWSGIServer, create_server
 from waitress.utilities import RequestEntityTooLarge
 
-from .control import Stats
+from .control import Stats, binds_only_loopback
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -229,7 +229,9 @@ class EmulatorServer:
     server root (the control API lives at ``base_url + "/_emulator/"``), ``port`` the bound port.
     ``limits`` are the time and connection limits (default :class:`ServerLimits`).
     Usable as a context manager: the server runs inside the ``with`` block.
-    Raises ``OSError`` when the address cannot be resolved or bound.
+    Raises ``OSError`` when the address cannot be resolved or bound, and ``ValueError`` for an
+    emulator whose control API would be open to other machines: on a ``host`` they can reach,
+    its configuration needs ``control_token`` or ``control_api=False``.
     """
 
     def __init__(
@@ -242,6 +244,17 @@ class EmulatorServer:
     ) -> None:
         if threads < 1:
             raise ValueError("threads must be >= 1")
+        config = getattr(emulator, "config", None)
+        if (
+            config is not None
+            and getattr(config, "control_api", False)
+            and getattr(config, "control_token", None) is None
+            and not binds_only_loopback(host)
+        ):
+            raise ValueError(
+                f"host {host!r} can be reached from other machines: give control_token=... or "
+                "control_api=False, or anyone there could reset the emulator"
+            )
         self.limits = limits if limits is not None else ServerLimits()
         self.emulator = emulator
         self._map: dict[int, Any] = {}

@@ -30,7 +30,6 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from urllib3 import HTTPHeaderDict
 
 from profitbricks.emulator import Emulator, EmulatorConfig
-from profitbricks.emulator.control import binds_only_loopback
 from profitbricks.emulator.persist import StateSnapshot
 from profitbricks.emulator.server import EmulatorServer
 
@@ -198,15 +197,8 @@ def running_emulator(
     accounts = list(users) if users is not None else [DEFAULT_USER]
     if not accounts:
         raise ValueError("running_emulator needs at least one user")
-    if (
-        config.get("control_token") is None
-        and config.get("control_api", True)
-        and not binds_only_loopback(host)
-    ):
-        raise ValueError(
-            f"host {host!r} can be reached from other machines: give control_token=... or "
-            "control_api=False, or anyone there could reset the emulator"
-        )
+    # EmulatorServer refuses a host other machines can reach without control_token or
+    # control_api=False (ValueError).
     emulator = Emulator(EmulatorConfig(users=accounts, progression=progression, **config))
     server = EmulatorServer(emulator, host=host, port=0, threads=threads)
     handle = EmulatorHandle(
