@@ -337,6 +337,32 @@ def test_emulator_command_without_its_extra_names_the_extra(
     )
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ("serverz", "list"),
+            "profitbricks: error: unknown command 'serverz' (did you mean 'server'?)",
+        ),
+        (
+            ("server", "lst"),
+            "profitbricks server: error: unknown command 'lst' (did you mean 'list'?)",
+        ),
+        (("xyzzy",), "profitbricks: error: unknown command 'xyzzy'; 'profitbricks --help' lists"),
+    ],
+)
+def test_an_unknown_command_names_the_nearest_visible_one(
+    cli: Cli, argv: tuple[str, ...], message: str
+) -> None:
+    result = cli(*argv)
+    assert result.code == 2
+    last = result.err.strip().splitlines()[-1]
+    assert last.startswith(message)
+    # The hidden 4.1.1 spellings are not offered.
+    assert "drives" not in last
+    assert "show" not in last
+
+
 def test_version(cli: Cli) -> None:
     from profitbricks import __version__
 

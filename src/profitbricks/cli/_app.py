@@ -138,6 +138,25 @@ def _commands() -> dict[str, dict[str, _Verb]]:
     return tree
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with a short answer for an unknown command: the visible commands only
+    (not the hidden 4.1.1 spellings) and the nearest one, as in ``unknown command 'serverz'
+    (did you mean 'server'?)``. The parsers of the subcommands are of this class too."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if isinstance(action, argparse._SubParsersAction) and value not in action.choices:
+            import difflib
+
+            shown = [choice.dest for choice in action._choices_actions]
+            near = difflib.get_close_matches(str(value), shown, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise argparse.ArgumentError(
+                None,
+                f"unknown command {value!r}{hint}; '{self.prog} --help' lists the commands",
+            )
+        super()._check_value(action, value)
+
+
 def build_parser(
     command: tuple[str | None, str | None] | None = None,
 ) -> argparse.ArgumentParser:
@@ -149,7 +168,7 @@ def build_parser(
     """
     from ._compat import RESOURCE_ALIASES
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="profitbricks",
         description="Every operation of the ProfitBricks Cloud API v4 from the shell.",
         epilog=EXIT_CODES,
