@@ -64,11 +64,13 @@ __all__ = [
     "RetryPolicy",
     "Transport",
     "TransportFailure",
+    "deadline_failure",
     "detached",
     "error_for",
     "reply_from",
     "reply_too_large",
     "request_id_from",
+    "time_left",
 ]
 
 DEFAULT_USER_AGENT = f"profitbricks-sdk-python/{__version__}"
@@ -322,6 +324,23 @@ class TransportFailure(Exception):
         self.retry = retry
         self.status = status
         self.cause = None if cause is None else detached(cause)
+
+
+def time_left(deadline: float) -> float:
+    """Seconds left before the monotonic ``deadline``; raises TransportFailure (nothing sent,
+    not worth repeating) once it has passed. Every transport asks it before a call goes out."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TransportFailure("the call's deadline passed", sent=False, retry=False)
+    return left
+
+
+def deadline_failure(cause: BaseException | None = None) -> TransportFailure:
+    """The failure of a call whose deadline passed while its answer was awaited (the request may
+    have been acted on; not repeated). Every transport reports it with this one text."""
+    return TransportFailure(
+        "no complete answer before the call's deadline", sent=True, retry=False, cause=cause
+    )
 
 
 def reply_too_large(status: int, size: int | None, limit: int) -> TransportFailure:

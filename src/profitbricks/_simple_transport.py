@@ -28,7 +28,6 @@ import math
 import select
 import socket
 import ssl
-import time
 import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any, cast
@@ -40,6 +39,8 @@ from profitbricks._pipeline import (
     DEFAULT_MAX_REPLY_BYTES,
     RawReply,
     TransportFailure,
+    deadline_failure,
+    time_left,
 )
 
 __all__ = [
@@ -218,9 +219,7 @@ class SimpleTransport:
     def _limits(self, deadline: float | None) -> tuple[float, float]:
         if deadline is None:
             return self.connect_timeout, self.read_timeout
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TransportFailure("the call's deadline passed", sent=False, retry=False)
+        left = time_left(deadline)
         return min(self.connect_timeout, left), min(self.read_timeout, left)
 
     def send(
@@ -281,9 +280,7 @@ class SimpleTransport:
                 WATCHDOG.stop(watch)
         if watch is not None and watch.expired:
             conn.close()
-            failure = TransportFailure(
-                "no complete answer before the call's deadline", sent=True, retry=False
-            )
+            failure = deadline_failure()
         if failure is not None:
             raise failure
         assert response is not None

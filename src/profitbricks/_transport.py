@@ -23,7 +23,6 @@ module.
 from __future__ import annotations
 
 import ssl
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,11 +52,13 @@ from profitbricks._pipeline import (
     RetryPolicy,
     Transport,
     TransportFailure,
+    deadline_failure,
     encode_query,
     error_for,
     parse_retry_after,
     reply_from,
     request_id_from,
+    time_left,
 )
 
 __all__ = [
@@ -232,9 +233,7 @@ class HttpTransport:
     def _timeout(self, deadline: float | None) -> tuple[Timeout, float | None]:
         if deadline is None:
             return self.timeout, None
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TransportFailure("the call's deadline passed", sent=False, retry=False)
+        left = time_left(deadline)
         if left >= self._longest:
             return self.timeout, left
         return Timeout(connect=left, read=left), left
@@ -290,9 +289,7 @@ class HttpTransport:
             if watch is not None:
                 WATCHDOG.stop(watch)
         if watch is not None and watch.expired:
-            failure = TransportFailure(
-                "no complete answer before the call's deadline", sent=True, retry=False
-            )
+            failure = deadline_failure()
         if failure is not None:
             raise failure
         assert data is not None

@@ -43,7 +43,9 @@ from profitbricks._pipeline import (
     RawReply,
     Transport,
     TransportFailure,
+    deadline_failure,
     reply_too_large,
+    time_left,
 )
 
 if TYPE_CHECKING:
@@ -222,9 +224,7 @@ class AiohttpTransport:
         limit = self.attempt_timeout
         at_deadline = False
         if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TransportFailure("the call's deadline passed", sent=False, retry=False)
+            left = time_left(deadline)
             if left <= limit:
                 limit, at_deadline = left, True
         cached = self._last_timeout
@@ -301,12 +301,7 @@ class AiohttpTransport:
             # aiohttp's total timeout: the call's deadline, or the attempt's time. (Caught before
             # OSError: since Python 3.11 asyncio.TimeoutError is the built-in TimeoutError.)
             if at_deadline or (deadline is not None and time.monotonic() >= deadline):
-                failure = TransportFailure(
-                    "no complete answer before the call's deadline",
-                    sent=True,
-                    retry=False,
-                    cause=exc,
-                )
+                failure = deadline_failure(exc)
             else:
                 failure = TransportFailure(
                     f"no complete answer within the read timeout (an attempt may take "
