@@ -215,20 +215,14 @@ def client_kwargs(
     be read or parsed, or missing credentials.
     """
     selected = _select_profile(profile)
-    env_url = api_url or os.environ.get(ENV_API_URL)
-    env_username = os.environ.get(ENV_USERNAME)
-    env_password = os.environ.get(ENV_PASSWORD)
+    env_url = api_url or os.environ.get(ENV_API_URL) or None
+    env_username = os.environ.get(ENV_USERNAME) or None
+    env_password = os.environ.get(ENV_PASSWORD) or None
     implicit = selected.section == DEFAULT_SECTION and selected.source != "--profile"
     if implicit and env_url and env_username and env_password:
         # Nothing the default profile holds could be used (as in CI jobs): the file is not
         # read, nor its location looked up.
-        return {
-            "username": env_username,
-            "password": Secret(env_password),
-            "host_base": env_url,
-            "use_config": False,
-            "use_keyring": False,
-        }
+        return _kwargs(env_username, env_password, env_url)
     path = _config_path(config_file)
     parser = _read_config(path)
     section: configparser.SectionProxy | None = None
@@ -249,11 +243,10 @@ def client_kwargs(
     def stored(key: str) -> str | None:
         return (section.get(key) or None) if section is not None else None
 
-    host_base = api_url or os.environ.get(ENV_API_URL) or stored("api_url")
+    host_base = env_url or stored("api_url")
     explicit = selected.source == "--profile" and stored("username") is not None
-    env_username = None if explicit else os.environ.get(ENV_USERNAME) or None
-    username = env_username or stored("username")
-    password = None if explicit else os.environ.get(ENV_PASSWORD) or None
+    username = (None if explicit else env_username) or stored("username")
+    password = None if explicit else env_password
     # A stored password is the stored username's: not paired with a username from elsewhere.
     if password is None and username is not None and username == stored("username"):
         password = stored("password")
@@ -261,6 +254,11 @@ def client_kwargs(
         password = _keyring_password(username)
     if username is None or password is None:
         raise _missing_credentials(selected, path, username is None, password is None)
+    return _kwargs(username, password, host_base)
+
+
+def _kwargs(username: str, password: str, host_base: str | None) -> dict[str, Any]:
+    # Every source has been read here: the SDK must not look at its config file or keyring again.
     return {
         "username": username,
         "password": Secret(password),
