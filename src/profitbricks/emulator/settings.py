@@ -145,19 +145,9 @@ def _number(name: str, value: object) -> float:
     return number
 
 
-def _duration(name: str, value: object) -> float:
+def _duration(name: str, value: object, limit: float = MAX_SECONDS) -> float:
     number = _number(name, value)
-    if not 0 <= number <= MAX_SECONDS:
-        raise InvalidSetting(
-            f"{name} must be a number of seconds from 0 to {MAX_SECONDS:g}, got {_short(value)}",
-            field=name,
-        )
-    return number
-
-
-def _duration_up_to(name: str, value: object, limit: float) -> float:
-    number = _duration(name, value)
-    if number > limit:
+    if not 0 <= number <= limit:
         raise InvalidSetting(
             f"{name} must be a number of seconds from 0 to {limit:g}, got {_short(value)}",
             field=name,
@@ -681,7 +671,7 @@ SETTINGS: tuple[Setting, ...] = (
         1.0,
         "seconds a throttled login waits before its 429 (at most its Retry-After), two at a time",
         runtime=False,
-        check=lambda value: _duration_up_to("login_tarpit", value, 60.0),
+        check=lambda value: _duration("login_tarpit", value, 60.0),
         metavar="S",
     ),
     Setting(
