@@ -66,8 +66,7 @@ class EmulatorConfig:
     the throttle off); a throttled attempt is answered after ``login_tarpit`` seconds (default
     1.0, at most its Retry-After; 0 answers at once). ``request_log_limit`` is how many
     requests ``GET /requests`` keeps per contract (default 1,000, the newest; unfinished ones are
-    never dropped). ``ValueError`` for
-    values out of range.
+    never dropped). ``ValueError`` for values out of range.
     ``control_token``: when set, every call of the control API under ``/_emulator/`` needs
     ``Authorization: Bearer <token>`` (visible ASCII characters, no spaces; ``ValueError``
     otherwise). ``control_api=False`` turns the control API off (404); the Python helpers keep
